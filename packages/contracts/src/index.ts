@@ -1,0 +1,7 @@
+export * from './endpoint.ts';
+export * from './errors.ts';
+export * from './events.ts';
+export * from './ops.ts';
+export * from './problem.ts';
+export * from './routes.ts';
+export * from './services.ts';
