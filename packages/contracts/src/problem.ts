@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { type Static, Type } from 'typebox';
 
 /** RFC 9457 problem details, as every error leaves the gateway. */
 export const Problem = Type.Object(
@@ -11,7 +11,7 @@ export const Problem = Type.Object(
     instance: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
   },
-  { additionalProperties: true, $id: 'Problem' },
+  { additionalProperties: true },
 );
 export type Problem = Static<typeof Problem>;
 

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 import { ServiceStatus } from './ops.ts';
 import { ServiceNames } from './services.ts';
 
@@ -34,22 +34,34 @@ export const route = <
   def: RouteDef<Params, Query, Body, Reply>,
 ) => def;
 
-type StaticOr<T, Fallback> = T extends TSchema ? Static<T> : Fallback;
+/** Optional members read as `X | undefined`: a route without params has `never` here, one with params its schema. */
+type StaticOr<T, Fallback> = [NonNullable<T>] extends [never]
+  ? Fallback
+  : NonNullable<T> extends TSchema
+    ? Static<NonNullable<T>>
+    : Fallback;
 export type RouteParams<R extends RouteDef> = StaticOr<R['params'], undefined>;
 export type RouteQuery<R extends RouteDef> = StaticOr<R['query'], undefined>;
 export type RouteBody<R extends RouteDef> = StaticOr<R['body'], undefined>;
 export type RouteReply<R extends RouteDef> = Static<R['reply']>;
 
 export const ServiceParam = Type.Object({
-  service: Type.Union(ServiceNames.map((s) => Type.Literal(s))),
+  service: Type.Enum(ServiceNames),
 });
 
 export const SystemStatus = Type.Object({
   ok: Type.Boolean(),
   services: Type.Array(
-    Type.Object({ service: Type.String(), ok: Type.Boolean(), status: Type.Union([ServiceStatus, Type.Null()]), error: Type.Optional(Type.String()) }),
+    Type.Object({
+      service: Type.String(),
+      ok: Type.Boolean(),
+      status: Type.Union([ServiceStatus, Type.Null()]),
+      error: Type.Optional(Type.String()),
+    }),
   ),
 });
+
+export type SystemStatus = Static<typeof SystemStatus>;
 
 export const Routes = {
   getSystemStatus: route({

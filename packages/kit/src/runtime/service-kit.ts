@@ -1,0 +1,195 @@
+import type { PGlite } from '@electric-sql/pglite';
+import { type EndpointDef, ParleyError, type ServiceStatus, statusEndpoint, type ServiceName } from '@parley/contracts';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Registry } from 'prom-client';
+import { createBus, type MemoryHub } from '../bus/index.ts';
+import type { Bus, ConsumeOptions, EndpointHandler, EventHandler, Subscription } from '../bus/types.ts';
+import { createDatabase, type Database } from '../db/index.ts';
+import type { Logger } from '../logger.ts';
+import { createRegistry, type Metrics, metricsFor } from '../metrics.ts';
+import { newInstanceId } from './instance.ts';
+import { opsRoutes, type ReadinessCheck } from './ops-routes.ts';
+
+/** The config keys the kit reads; every service config has them (see `baseServiceConfig`). */
+export interface KitConfig {
+  DATABASE_URL?: string | undefined;
+  NATS_URL?: string | undefined;
+  DATA_DIR: string;
+  BUS_NAMESPACE: string;
+  NATS_STREAM_REPLICAS: number;
+}
+
+/** What embedded mode hands every service so they share one bus hub, one PGlite and one metrics registry. */
+export interface SharedInfra {
+  hub?: MemoryHub;
+  pglite?: PGlite;
+  registry?: Registry;
+}
+
+export interface ServiceKitOptions {
+  name: ServiceName | 'gateway';
+  version?: string;
+  config: KitConfig;
+  /** Folder of drizzle migrations; omit for a service without a database (the gateway). */
+  migrationsFolder?: string;
+  shared?: SharedInfra | undefined;
+  /** Extra readiness checks beyond bus and database (the gateway asks every service). */
+  readiness?: () => Promise<Record<string, ReadinessCheck>>;
+}
+
+export interface ServiceKit {
+  name: string;
+  instance: string;
+  version: string;
+  startedAt: number;
+  bus: Bus;
+  db: Database | null;
+  metrics: Metrics;
+  log: Logger;
+  /** Answers an endpoint in the service's queue group (copies split the load), timed in metrics, stopped first on close. */
+  serve<E extends EndpointDef>(endpoint: E, handler: EndpointHandler<E>): void;
+  consume<T>(options: ConsumeOptions, handler: EventHandler<T>): Promise<void>;
+  /** The service's database; a service without one calling this is a programming error. */
+  database(): Database;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    parley: ServiceKit;
+  }
+}
+
+const schemaName = (service: string): string => service.replace(/-/g, '_');
+
+async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promise<void> {
+  const { config, name } = opts;
+  const instance = newInstanceId(name);
+  const log = app.log as Logger;
+  const registry = opts.shared?.registry ?? createRegistry();
+  const metrics = metricsFor(registry);
+
+  // A dependency that cannot be reached fails the boot: never log-and-continue.
+  const ownsBus = true;
+  const bus = await createBus({
+    natsUrl: config.NATS_URL,
+    namespace: config.BUS_NAMESPACE,
+    name: instance,
+    source: name,
+    logger: log,
+    hub: opts.shared?.hub,
+    streamReplicas: config.NATS_STREAM_REPLICAS,
+  });
+  let db: Database | null = null;
+  try {
+    if (opts.migrationsFolder) {
+      db = await createDatabase({
+        url: config.DATABASE_URL,
+        dataDir: config.DATA_DIR,
+        schema: schemaName(name),
+        pglite: opts.shared?.pglite,
+        logger: log,
+      });
+      await db.migrate(opts.migrationsFolder);
+    }
+  } catch (err) {
+    await bus.close();
+    throw err;
+  }
+
+  const subscriptions: Subscription[] = [];
+  const kit: ServiceKit = {
+    name,
+    instance,
+    version: opts.version ?? '0.1.0',
+    startedAt: Date.now(),
+    bus,
+    db,
+    metrics,
+    log,
+    serve(endpoint, handler) {
+      const sub = bus.serve(
+        endpoint,
+        async (req, ctx) => {
+          const end = metrics.busHandled.startTimer({ service: name, subject: endpoint.subject });
+          try {
+            const res = await handler(req, ctx);
+            end({ outcome: 'ok' });
+            return res;
+          } catch (err) {
+            end({ outcome: err instanceof ParleyError ? err.code : 'INTERNAL' });
+            throw err;
+          }
+        },
+        { queue: name },
+      );
+      subscriptions.push(sub);
+    },
+    async consume(options, handler) {
+      const sub = await bus.consume(options, async (event) => {
+        try {
+          const outcome = (await handler(event as never)) ?? 'ack';
+          metrics.eventsHandled.inc({ service: name, durable: options.durable, outcome });
+          return outcome;
+        } catch (err) {
+          metrics.eventsHandled.inc({ service: name, durable: options.durable, outcome: 'error' });
+          log.warn({ err, event: event.envelope.id, durable: options.durable }, 'event handler failed');
+          throw err;
+        }
+      });
+      subscriptions.push(sub);
+    },
+    database() {
+      if (!db) throw new Error(`${name} has no database`);
+      return db;
+    },
+  };
+  app.decorate('parley', kit);
+
+  if (name !== 'gateway') {
+    kit.serve(statusEndpoint(name), async () => readStatus(kit));
+  }
+
+  await app.register(opsRoutes, {
+    registry,
+    checks: async () => ({
+      bus: await timed(() => bus.ping()),
+      ...(db ? { database: await timed(() => db.ping()) } : {}),
+      ...(opts.readiness ? await opts.readiness() : {}),
+    }),
+  });
+
+  // Order matters: stop taking work, let in-flight handlers finish and drain the bus, then end the pool.
+  app.addHook('onClose', async () => {
+    await Promise.allSettled(subscriptions.map((s) => s.stop()));
+    if (ownsBus) await bus.close();
+    await db?.close();
+  });
+}
+
+const timed = async (fn: () => Promise<unknown>): Promise<ReadinessCheck> => {
+  const started = performance.now();
+  try {
+    await fn();
+    return { ok: true, latencyMs: round(performance.now() - started) };
+  } catch (err) {
+    return { ok: false, latencyMs: round(performance.now() - started), error: (err as Error).message };
+  }
+};
+
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+export const readStatus = async (kit: ServiceKit): Promise<ServiceStatus> => {
+  const db = kit.db;
+  const check = db ? await timed(() => db.ping()) : { ok: true, latencyMs: 0 };
+  return {
+    service: kit.name,
+    instance: kit.instance,
+    version: kit.version,
+    uptimeSeconds: Math.round((Date.now() - kit.startedAt) / 1000),
+    transport: kit.bus.transport,
+    database: { driver: db?.driver ?? 'none', ok: check.ok, latencyMs: check.latencyMs },
+  };
+};
+
+export default fp(serviceKit, { name: 'parley-service-kit', fastify: '5.x' });

@@ -1,0 +1,70 @@
+import { gatewayApp, loadGatewayConfig } from '@parley/gateway';
+import { createLogger, createMemoryHub, createRegistry, fastifyOptions, type Logger, openSharedPglite, type SharedInfra } from '@parley/kit';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serviceEntries } from './services.ts';
+
+export interface Stack {
+  /** Where the gateway listens, e.g. http://127.0.0.1:3000. */
+  url: string;
+  gateway: FastifyInstance;
+  services: ReadonlyMap<string, FastifyInstance>;
+  shared: SharedInfra;
+  mode: { bus: 'memory' | 'nats'; database: 'pglite' | 'postgres' };
+  close(): Promise<void>;
+}
+
+export interface StartStackOptions {
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+}
+
+/**
+ * Every service and the gateway in one process. With nothing configured they share an
+ * in-process bus and one PGlite under DATA_DIR; with NATS_URL / DATABASE_URL set the same
+ * process talks to the real ones (that is how the test suite runs against both).
+ * Throws `ConfigError` before starting anything when the environment is wrong.
+ */
+export async function startStack(options: StartStackOptions = {}): Promise<Stack> {
+  const env = options.env ?? process.env;
+  const gatewayConfig = loadGatewayConfig(env);
+  const configs = serviceEntries.map((s) => s.loadConfig(env));
+  const logger = options.logger ?? createLogger({ service: 'parley', level: gatewayConfig.LOG_LEVEL });
+
+  const pg = gatewayConfig.DATABASE_URL ? undefined : await openSharedPglite(gatewayConfig.DATA_DIR);
+  const shared: SharedInfra = {
+    ...(gatewayConfig.NATS_URL ? {} : { hub: createMemoryHub() }),
+    ...(pg ? { pglite: pg.pglite } : {}),
+    registry: createRegistry(),
+  };
+
+  const services = new Map<string, FastifyInstance>();
+  let gateway: FastifyInstance | undefined;
+  const close = async (): Promise<void> => {
+    await gateway?.close();
+    for (const app of [...services.values()].reverse()) await app.close();
+    await pg?.release();
+  };
+
+  try {
+    for (const [i, entry] of serviceEntries.entries()) {
+      const app = Fastify(fastifyOptions(logger.child({ service: entry.name })));
+      await app.register(entry.app, { config: configs[i] as never, shared });
+      await app.ready();
+      services.set(entry.name, app);
+    }
+    gateway = Fastify(fastifyOptions(logger.child({ service: 'gateway' })));
+    await gateway.register(gatewayApp, { config: gatewayConfig, shared });
+    const address = await gateway.listen({ port: gatewayConfig.PORT, host: gatewayConfig.HOST });
+    return {
+      url: address.replace('[::1]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1'),
+      gateway,
+      services,
+      shared,
+      mode: { bus: gatewayConfig.NATS_URL ? 'nats' : 'memory', database: pg ? 'pglite' : 'postgres' },
+      close,
+    };
+  } catch (err) {
+    await close().catch(() => {});
+    throw err;
+  }
+}

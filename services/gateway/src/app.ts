@@ -1,0 +1,60 @@
+import fp from 'fastify-plugin';
+import { ServiceNames, StatusEndpoints } from '@parley/contracts';
+import { type ReadinessCheck, type SharedInfra, serviceKit } from '@parley/kit';
+import type { FastifyInstance } from 'fastify';
+import type { GatewayConfig } from './config.ts';
+import openapi from './plugins/openapi.ts';
+import problem from './plugins/problem.ts';
+import { statusRoutes } from './routes/status.ts';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  shared?: SharedInfra;
+}
+
+/** The public edge: problem+json errors, OpenAPI, `/api/v1` routes that call the services over the bus. The gateway has no database. */
+async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void> {
+  const { config } = opts;
+  await app.register(problem);
+  await app.register(serviceKit, {
+    name: 'gateway',
+    config,
+    shared: opts.shared,
+    readiness: () => askServices(app, Math.min(config.BUS_TIMEOUT_MS, 2_000)),
+  });
+  await app.register(openapi, { publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}` });
+
+  const { httpDuration } = app.parley.metrics;
+  app.addHook('onResponse', async (req, reply) => {
+    httpDuration.observe(
+      { service: 'gateway', method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(
+    async (api) => {
+      await api.register(statusRoutes, { timeoutMs: config.BUS_TIMEOUT_MS });
+    },
+    { prefix: '/api/v1' },
+  );
+}
+
+/** Ready means every service answers over the bus and reads its database. */
+const askServices = async (app: FastifyInstance, timeoutMs: number): Promise<Record<string, ReadinessCheck>> => {
+  const entries = await Promise.all(
+    ServiceNames.map(async (service): Promise<[string, ReadinessCheck]> => {
+      const started = performance.now();
+      try {
+        const status = await app.parley.bus.request(StatusEndpoints[service], {}, { timeoutMs });
+        const check: ReadinessCheck = { ok: status.database.ok, latencyMs: Math.round(performance.now() - started) };
+        return [service, status.database.ok ? check : { ...check, error: 'its database does not answer' }];
+      } catch (err) {
+        return [service, { ok: false, latencyMs: Math.round(performance.now() - started), error: (err as Error).message }];
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+};
+
+export default fp(gateway, { name: 'parley-gateway', fastify: '5.x' });
