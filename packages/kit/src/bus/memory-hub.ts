@@ -31,6 +31,8 @@ export interface StoredEvent {
 export type Ack = { kind: 'ack' } | { kind: 'nak'; delayMs: number } | { kind: 'term' };
 
 export interface ConsumerMember {
+  /** Deliveries it takes at once. */
+  capacity: number;
   deliver(event: StoredEvent, deliveryCount: number): Promise<Ack>;
 }
 
@@ -57,7 +59,7 @@ export class MemoryConsumer {
   #cursor = 0;
   readonly #pending = new Map<number, Pending>();
   readonly #members: ConsumerMember[] = [];
-  readonly #busy = new Set<ConsumerMember>();
+  readonly #busy = new Map<ConsumerMember, number>();
   #next = 0;
 
   constructor(
@@ -89,7 +91,7 @@ export class MemoryConsumer {
   #idleMember(): ConsumerMember | undefined {
     for (let i = 0; i < this.#members.length; i++) {
       const member = this.#members[(this.#next + i) % this.#members.length]!;
-      if (!this.#busy.has(member)) {
+      if ((this.#busy.get(member) ?? 0) < member.capacity) {
         this.#next = (this.#next + i + 1) % this.#members.length;
         return member;
       }
@@ -114,7 +116,7 @@ export class MemoryConsumer {
     entry.due = false;
     entry.deliveries++;
     const delivery = entry.deliveries;
-    this.#busy.add(member);
+    this.#busy.set(member, (this.#busy.get(member) ?? 0) + 1);
     this.#arm(entry, this.config.ackWaitMs);
     // Deliveries start on a later tick, like a message arriving from the network.
     setImmediate(() => {
@@ -122,7 +124,9 @@ export class MemoryConsumer {
         .deliver(entry.event, delivery)
         .catch((): Ack => ({ kind: 'nak', delayMs: 0 }))
         .then((ack) => {
-          this.#busy.delete(member);
+          const busy = (this.#busy.get(member) ?? 1) - 1;
+          if (busy > 0) this.#busy.set(member, busy);
+          else this.#busy.delete(member);
           this.#settle(entry, delivery, ack);
           this.pump();
         });

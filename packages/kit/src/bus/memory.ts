@@ -6,6 +6,7 @@ import {
   answer,
   assertEventSubject,
   buildEnvelope,
+  CONSUMER_CONCURRENCY,
   consumerPolicy,
   DEFAULT_TIMEOUT_MS,
   deadLetter,
@@ -39,10 +40,12 @@ import {
 
 export interface MemoryBusOptions {
   namespace: string;
-  /** Service name: the default queue group and the `source` of emitted events. */
+  /** This copy's name (an instance id or the service name). */
   name: string;
+  /** The service: `source` of emitted events. Default: `name`. */
+  source?: string;
   logger: Logger;
-  /** Default queue group for `serve`. Default: `name`. */
+  /** Default queue group for `serve`. Default: `source`, else `name`. */
   queue?: string;
   /** The in-process server to join. Default: the process-wide hub. */
   hub?: MemoryHub;
@@ -52,7 +55,8 @@ export const createMemoryBus = (options: MemoryBusOptions): Bus => {
   const namespace = assertNamespace(options.namespace);
   const { logger, name } = options;
   const hub = options.hub ?? sharedMemoryHub();
-  const defaultQueue = options.queue ?? name;
+  const source = options.source ?? name;
+  const defaultQueue = options.queue ?? source;
   const events = hub.stream(eventStreamName(namespace));
   const deadLetters = hub.stream(deadLetterStreamName(namespace));
   const subscriptions = new Set<Subscription>();
@@ -64,14 +68,22 @@ export const createMemoryBus = (options: MemoryBusOptions): Bus => {
   };
 
   /** Joins the hub; handlers run on a later tick and `stop` waits for those already running. */
-  const listen = (pattern: string, queue: string | undefined, handle: (message: Parameters<CoreSubscription['deliver']>[0]) => Promise<void>) => {
+  const listen = (
+    pattern: string,
+    queue: string | undefined,
+    handle: (message: Parameters<CoreSubscription['deliver']>[0]) => Promise<void>,
+  ) => {
     ensureOpen();
-    const inFlight = new InFlight();
+    const inFlight = new InFlight((err) => logger.error({ err }, 'bus: handler crashed'));
     const sub: CoreSubscription = {
       pattern,
       queue,
       deliver: (message) =>
-        inFlight.run(() => new Promise<void>((resolve) => setImmediate(resolve)).then(() => handle({ ...message, headers: { ...message.headers } }))),
+        inFlight.run(() =>
+          new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+            handle({ ...message, headers: { ...message.headers } }),
+          ),
+        ),
     };
     hub.add(sub);
     const subscription: Subscription = {
@@ -91,7 +103,7 @@ export const createMemoryBus = (options: MemoryBusOptions): Bus => {
     transport: 'memory',
     namespace,
 
-    request(endpoint, payload, requestOptions = {}) {
+    async request(endpoint, payload, requestOptions = {}) {
       const subject = qualify(namespace, endpoint.subject);
       const timeoutMs = requestOptions.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       const body = toJson(payload);
@@ -134,14 +146,24 @@ export const createMemoryBus = (options: MemoryBusOptions): Bus => {
       const subject = qualify(namespace, assertSubject(endpoint.subject));
       return listen(subject, serveOptions.queue ?? defaultQueue, async (message) => {
         const ctx = contextOf(message.subject, message.headers);
-        const reply = await answer(endpoint, handler as (r: unknown, c: MessageContext) => unknown, () => fromJson(message.body), ctx, logger);
+        const reply = await answer(
+          endpoint,
+          handler as (r: unknown, c: MessageContext) => unknown,
+          () => fromJson(message.body),
+          ctx,
+          logger,
+        );
         message.reply?.(reply);
       });
     },
 
     publish(subject, data, headers) {
       ensureOpen();
-      hub.route({ subject: qualify(namespace, assertSubject(subject, { wildcards: false })), body: toJson(data), headers: outgoingHeaders(headers) });
+      hub.route({
+        subject: qualify(namespace, assertSubject(subject, { wildcards: false })),
+        body: toJson(data),
+        headers: outgoingHeaders(headers),
+      });
     },
 
     subscribe(subject, handler, subscribeOptions = {}) {
@@ -157,8 +179,11 @@ export const createMemoryBus = (options: MemoryBusOptions): Bus => {
 
     async emit(event, data, emitOptions = {}) {
       ensureOpen();
-      const envelope = buildEnvelope(event, data, emitOptions, name);
-      const headers = outgoingHeaders({ ...emitOptions.headers, ...(envelope.requestId ? { [HEADER_REQUEST_ID]: envelope.requestId } : {}) });
+      const envelope = buildEnvelope(event, data, emitOptions, source);
+      const headers = outgoingHeaders({
+        ...emitOptions.headers,
+        ...(envelope.requestId ? { [HEADER_REQUEST_ID]: envelope.requestId } : {}),
+      });
       events.append(qualify(namespace, event.subject), toJson(envelope), headers, envelope.id);
       return envelope.id;
     },
@@ -173,8 +198,9 @@ export const createMemoryBus = (options: MemoryBusOptions): Bus => {
         ackWaitMs: policy.ackWaitMs,
         maxDeliver: serverMaxDeliver(policy),
       });
-      const inFlight = new InFlight();
+      const inFlight = new InFlight((err) => logger.error({ err }, 'bus: handler crashed'));
       const member = {
+        capacity: CONSUMER_CONCURRENCY,
         deliver: (stored: StoredEvent, deliveryCount: number) =>
           new Promise<Ack>((resolve) => {
             inFlight.run(async () => {

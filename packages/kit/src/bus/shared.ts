@@ -21,14 +21,23 @@ import {
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_DELIVER = 5;
 export const DEFAULT_ACK_WAIT_MS = 30_000;
+/**
+ * Deliveries one consumer copy handles at once. Handling them side by side keeps a
+ * delivery from waiting behind a slow one (and redelivered when its ack wait ends).
+ */
+export const CONSUMER_CONCURRENCY = 8;
 export const defaultBackoffMs = (deliveryCount: number): number => Math.min(250 * 2 ** (deliveryCount - 1), 30_000);
 
 /** Tracks running handlers so stop/close can wait for them. */
 export class InFlight {
   readonly #running = new Set<Promise<unknown>>();
 
+  constructor(private readonly onError: (err: unknown) => void) {}
+
   run(fn: () => Promise<unknown>): void {
-    const p = fn().finally(() => this.#running.delete(p));
+    const p = fn()
+      .catch(this.onError)
+      .finally(() => this.#running.delete(p));
     this.#running.add(p);
   }
 
@@ -50,7 +59,8 @@ export const messageContext = (subject: string, headers: Headers): MessageContex
 });
 
 /** Runs a handler inside the request context the message came with. */
-export const inContext = <T>(ctx: MessageContext, fn: () => T): T => runWithContext({ requestId: ctx.requestId ?? newRequestId() }, fn);
+export const inContext = <T>(ctx: MessageContext, fn: () => T): T =>
+  runWithContext({ requestId: ctx.requestId ?? newRequestId() }, fn);
 
 export interface Reply {
   /** JSON text: the response, or `{error}` when `error` is set. */
@@ -87,7 +97,8 @@ export const answer = async (
     }
     return { body };
   } catch (err) {
-    if (!(err instanceof ParleyError) || err.status >= 500) logger.error({ err, subject: endpoint.subject }, 'bus: handler failed');
+    if (!(err instanceof ParleyError) || err.status >= 500)
+      logger.error({ err, subject: endpoint.subject }, 'bus: handler failed');
     return fail(err);
   }
 };
@@ -118,7 +129,9 @@ export const buildEnvelope = (event: EventDef, data: unknown, options: EmitOptio
   const wireData = fromJson(toJson(data));
   const issues = validate(event.data, wireData);
   if (issues) {
-    throw new Error(`event ${event.type} v${event.version}: invalid data: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`);
+    throw new Error(
+      `event ${event.type} v${event.version}: invalid data: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+    );
   }
   return {
     id: options.id ?? randomUUID(),
@@ -171,7 +184,10 @@ export const judge = async (
     const ctx = { requestId: event.envelope.requestId ?? newRequestId() };
     outcome = (await runWithContext(ctx, () => handler(event))) ?? 'ack';
   } catch (err) {
-    logger.warn({ err, eventId: event.envelope.id, type: event.envelope.type, delivery: event.deliveryCount }, 'bus: event handler failed');
+    logger.warn(
+      { err, eventId: event.envelope.id, type: event.envelope.type, delivery: event.deliveryCount },
+      'bus: event handler failed',
+    );
     outcome = 'retry';
     reason = err instanceof Error ? err.message : String(err);
   }

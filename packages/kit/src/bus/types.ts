@@ -72,7 +72,9 @@ export interface ConsumeOptions {
  */
 export type EventOutcome = 'ack' | 'retry' | 'dead';
 
-export type EventHandler<T = unknown> = (event: DeliveredEvent<T>) => Promise<EventOutcome | undefined> | EventOutcome | undefined;
+export type EventHandler<T = unknown> = (
+  event: DeliveredEvent<T>,
+) => Promise<EventOutcome | undefined> | EventOutcome | undefined;
 
 export interface EmitOptions {
   id?: string;
@@ -103,14 +105,22 @@ export interface Bus {
   readonly namespace: string;
 
   /** Request/reply. Throws `ParleyError`: the responder's coded error, `SERVICE_UNAVAILABLE` (503) when nobody serves the subject, `UPSTREAM_TIMEOUT` (504). */
-  request<E extends EndpointDef>(endpoint: E, payload: EndpointRequest<E>, options?: RequestOptions): Promise<EndpointResponse<E>>;
+  request<E extends EndpointDef>(
+    endpoint: E,
+    payload: EndpointRequest<E>,
+    options?: RequestOptions,
+  ): Promise<EndpointResponse<E>>;
 
   /** Answer an endpoint. Requests are validated against its schema (400 VALIDATION_FAILED); thrown `ParleyError`s cross the wire intact, anything else becomes 500 INTERNAL. */
   serve<E extends EndpointDef>(endpoint: E, handler: EndpointHandler<E>, options?: ServeOptions): Subscription;
 
   /** Fire-and-forget, at most once (core NATS). */
   publish(subject: string, data: unknown, headers?: Headers): void;
-  subscribe(subject: string, handler: (data: unknown, ctx: MessageContext) => void | Promise<void>, options?: SubscribeOptions): Subscription;
+  subscribe(
+    subject: string,
+    handler: (data: unknown, ctx: MessageContext) => void | Promise<void>,
+    options?: SubscribeOptions,
+  ): Subscription;
 
   /** Durable, at least once: resolves when the stream has stored it. Returns the event id. */
   emit<E extends EventDef>(event: E, data: import('typebox').Static<E['data']>, options?: EmitOptions): Promise<string>;

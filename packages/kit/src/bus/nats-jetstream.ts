@@ -1,0 +1,211 @@
+/** Durable events for the NATS bus: JetStream streams, durable pull consumers and the dead-letter stream. */
+import {
+  AckPolicy,
+  type ConsumerConfig,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { type MsgHdrs, type NatsConnection, nanos, headers as natsHeaders } from '@nats-io/transport-node';
+import type { Logger } from '../logger.ts';
+import { toJson } from './codec.ts';
+import {
+  assertEventSubject,
+  buildEnvelope,
+  CONSUMER_CONCURRENCY,
+  consumerPolicy,
+  deadLetter,
+  InFlight,
+  judge,
+  outgoingHeaders,
+  serverMaxDeliver,
+} from './shared.ts';
+import * as subjects from './subject.ts';
+import { type Bus, type DeadLetter, type DeliveredEvent, type EventHandler, HEADER_REQUEST_ID, type Headers } from './types.ts';
+
+export const toNatsHeaders = (headers: Headers): MsgHdrs => {
+  const h = natsHeaders();
+  for (const [k, v] of Object.entries(headers)) h.set(k, v);
+  return h;
+};
+
+export const fromNatsHeaders = (h: MsgHdrs | undefined): Headers => {
+  const out: Headers = {};
+  if (h) for (const [k, values] of h) if (values[0] !== undefined) out[k] = values[0];
+  return out;
+};
+
+const isApiError = (err: unknown, code: number): boolean => err instanceof JetStreamApiError && err.code === code;
+
+export interface JetStreamEvents extends Pick<Bus, 'emit' | 'deadLetters'> {
+  /** Attaches a durable consumer; resolves to its stop function. */
+  consume(...args: Parameters<Bus['consume']>): Promise<() => Promise<void>>;
+}
+
+export const jetStreamEvents = async (
+  nc: NatsConnection,
+  options: { namespace: string; source: string; logger: Logger; streamReplicas?: number | undefined },
+): Promise<JetStreamEvents> => {
+  const { namespace, source, logger } = options;
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+  const eventStream = subjects.eventStreamName(namespace);
+  const dlqStream = subjects.deadLetterStreamName(namespace);
+
+  const ensureStream = async (config: Partial<StreamConfig> & { name: string }): Promise<void> => {
+    try {
+      await jsm.streams.info(config.name);
+    } catch (err) {
+      if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
+      await jsm.streams.add(config).catch(async (addErr) => {
+        // Another copy may have created it meanwhile.
+        await jsm.streams.info(config.name).catch(() => Promise.reject(addErr));
+      });
+    }
+  };
+  let streamsReady: Promise<void> | undefined;
+  const ensureStreams = (): Promise<void> => {
+    streamsReady ??= (async () => {
+      const num_replicas = options.streamReplicas ?? 1;
+      await ensureStream({ name: eventStream, subjects: [subjects.eventStreamSubject(namespace)], num_replicas });
+      await ensureStream({ name: dlqStream, subjects: [subjects.deadLetterStreamSubject(namespace)], num_replicas });
+    })().catch((err) => {
+      streamsReady = undefined;
+      throw err;
+    });
+    return streamsReady;
+  };
+
+  /** Creates the durable consumer, or brings an existing one in line with the options. */
+  const ensureConsumer = async (config: Partial<ConsumerConfig> & { durable_name: string }): Promise<void> => {
+    try {
+      const { config: current } = await jsm.consumers.info(eventStream, config.durable_name);
+      const { filter_subject, ack_wait, max_deliver } = config;
+      if (current.filter_subject !== filter_subject || current.ack_wait !== ack_wait || current.max_deliver !== max_deliver) {
+        await jsm.consumers.update(eventStream, config.durable_name, { filter_subject, ack_wait, max_deliver });
+      }
+    } catch (err) {
+      if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
+      await jsm.consumers.add(eventStream, config);
+    }
+  };
+
+  return {
+    async emit(event, data, emitOptions = {}) {
+      const envelope = buildEnvelope(event, data, emitOptions, source);
+      await ensureStreams();
+      const headers = outgoingHeaders({
+        ...emitOptions.headers,
+        ...(envelope.requestId ? { [HEADER_REQUEST_ID]: envelope.requestId } : {}),
+      });
+      await js.publish(subjects.qualify(namespace, event.subject), toJson(envelope), {
+        msgID: envelope.id,
+        headers: toNatsHeaders(headers),
+      });
+      return envelope.id;
+    },
+
+    async consume(consumeOptions, handler) {
+      const durable = subjects.assertDurable(consumeOptions.durable);
+      assertEventSubject(subjects.assertSubject(consumeOptions.subject));
+      const policy = consumerPolicy(consumeOptions);
+      await ensureStreams();
+      await ensureConsumer({
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        filter_subject: subjects.qualify(namespace, consumeOptions.subject),
+        ack_wait: nanos(policy.ackWaitMs),
+        max_deliver: serverMaxDeliver(policy),
+      });
+      const consumer = await js.consumers.get(eventStream, durable);
+      // Buffered messages wait on their ack timer too, so pull no more than are handled at once.
+      const messages = await consumer.consume({ max_messages: CONSUMER_CONCURRENCY });
+      const inFlight = new InFlight((err) => logger.error({ err, durable }, 'bus: event handling crashed'));
+      let running = 0;
+      let slotFreed: () => void = () => undefined;
+      let stopping = false;
+
+      const handle = async (m: JsMsg): Promise<void> => {
+        let event: DeliveredEvent;
+        try {
+          event = {
+            envelope: m.json(),
+            subject: subjects.unqualify(namespace, m.subject),
+            deliveryCount: m.info.deliveryCount,
+            headers: fromNatsHeaders(m.headers),
+          };
+        } catch (err) {
+          logger.error({ err, durable, seq: m.seq }, 'bus: undecodable event dropped');
+          return m.term('undecodable');
+        }
+        const verdict = await judge(handler as EventHandler, event, policy, logger);
+        if (verdict.kind === 'ack') return m.ack();
+        if (verdict.kind === 'retry') return m.nak(verdict.delayMs);
+        try {
+          const letter = deadLetter(durable, event, verdict.reason);
+          // The msgID keeps a dead letter single if the term below gets lost and it is dead-lettered again.
+          await js.publish(subjects.deadLetterSubject(namespace, durable), toJson(letter), {
+            msgID: `${durable}:${event.envelope.id}`,
+          });
+          logger.error({ durable, eventId: event.envelope.id, reason: verdict.reason }, 'bus: event dead-lettered');
+          m.term(verdict.reason.slice(0, 200));
+        } catch (err) {
+          logger.error({ err, durable, eventId: event.envelope.id }, 'bus: could not dead-letter, will retry');
+          m.nak(policy.backoffMs(event.deliveryCount));
+        }
+      };
+
+      const loop = (async () => {
+        for await (const m of messages) {
+          while (running >= CONSUMER_CONCURRENCY && !stopping) await new Promise<void>((r) => (slotFreed = r));
+          // Hand back what was buffered but not started, so another copy gets it now rather than after the ack wait.
+          if (stopping) {
+            m.nak();
+            continue;
+          }
+          running++;
+          inFlight.run(() =>
+            handle(m).finally(() => {
+              running--;
+              slotFreed();
+            }),
+          );
+        }
+      })().catch((err) => logger.error({ err, durable }, 'bus: consumer stopped'));
+
+      return async () => {
+        stopping = true;
+        slotFreed();
+        await messages.close();
+        await loop;
+        await inFlight.idle();
+      };
+    },
+
+    async deadLetters(durable) {
+      await ensureStreams();
+      const subject = subjects.deadLetterSubject(namespace, subjects.assertDurable(durable));
+      const info = await jsm.streams.info(dlqStream, { subjects_filter: subject });
+      const count = info.state.subjects?.[subject] ?? 0;
+      if (count === 0) return [];
+      const reader = await js.consumers.get(dlqStream, { filter_subjects: subject });
+      const letters: DeadLetter[] = [];
+      try {
+        while (letters.length < count) {
+          const m = await reader.next({ expires: 2000 });
+          if (!m) break;
+          letters.push(m.json<DeadLetter>());
+          if (m.info.pending === 0) break;
+        }
+      } finally {
+        await reader.delete().catch(() => undefined);
+      }
+      return letters;
+    },
+  };
+};
