@@ -23,7 +23,8 @@ export class ConfigError extends Error {
   }
 }
 
-const gotSuffix = (value: string | undefined): string => (value === undefined ? '' : ` (got ${JSON.stringify(redactUrl(value))})`);
+const gotSuffix = (value: string | undefined): string =>
+  value === undefined ? '' : ` (got ${JSON.stringify(redactUrl(value))})`;
 
 // A config error usually ends up in logs; a URL's password must not.
 const redactUrl = (value: string): string => value.replace(/(\/\/[^:@/\s]*):[^@/\s]+@/g, '$1:***@');
@@ -95,7 +96,8 @@ export const ConfigFields = {
   BUS_NAMESPACE: Type.String({
     default: 'parley',
     pattern: '^[a-z][a-z0-9_-]{0,30}$',
-    [ERROR_MESSAGE]: 'must start with a lowercase letter followed by up to 30 of a-z, 0-9, _ or - (pattern ^[a-z][a-z0-9_-]{0,30}$)',
+    [ERROR_MESSAGE]:
+      'must start with a lowercase letter followed by up to 30 of a-z, 0-9, _ or - (pattern ^[a-z][a-z0-9_-]{0,30}$)',
   }),
   NATS_STREAM_REPLICAS: integerField(1, 5, 1),
 };

@@ -1,6 +1,6 @@
+import { type MigrationConfig, readMigrationFiles } from 'drizzle-orm/migrator';
 import type { PgSession } from 'drizzle-orm/pg-core';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { type MigrationConfig, readMigrationFiles } from 'drizzle-orm/migrator';
 
 export const MIGRATIONS_TABLE = '__drizzle_migrations';
 
@@ -21,7 +21,9 @@ export const applyMigrations = async (session: PgSession<any, any, any>, folder:
   try {
     migrations = readMigrationFiles(config);
   } catch (error) {
-    throw new Error(`Cannot read migrations for schema "${schema}" from ${folder}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`Cannot read migrations for schema "${schema}" from ${folder}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const patched = migrations.map((m) => ({ ...m, sql: m.sql.map(tolerateExistingSchema) }));
   await new PgDialect().migrate(patched, session, config);

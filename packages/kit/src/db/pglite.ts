@@ -35,6 +35,8 @@ interface Entry {
 }
 
 const shared = new Map<string, Entry>();
+// A directory reopened right after its last release must wait until the old instance has closed.
+const closing = new Map<string, Promise<void>>();
 
 const sharedKey = (dataDir: string): string => (isMemory(dataDir) ? MEMORY_DATA_DIR : resolve(dataDir));
 
@@ -46,7 +48,8 @@ export const openSharedPglite = async (dataDir: string): Promise<SharedPglite> =
   const key = sharedKey(dataDir);
   let entry = shared.get(key);
   if (!entry) {
-    const created: Entry = { opening: openPglite(dataDir), refs: 0 };
+    const previous = closing.get(key)?.catch(() => {}) ?? Promise.resolve();
+    const created: Entry = { opening: previous.then(() => openPglite(dataDir)), refs: 0 };
     shared.set(key, created);
     created.opening.catch(() => {
       if (shared.get(key) === created) shared.delete(key);
@@ -71,7 +74,11 @@ export const openSharedPglite = async (dataDir: string): Promise<SharedPglite> =
       current.refs -= 1;
       if (current.refs > 0) return;
       if (shared.get(key) === current) shared.delete(key);
-      await pglite.close();
+      const closed = pglite.close().finally(() => {
+        if (closing.get(key) === closed) closing.delete(key);
+      });
+      closing.set(key, closed);
+      await closed;
     },
   };
 };

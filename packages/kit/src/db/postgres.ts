@@ -39,7 +39,7 @@ export const openPostgres = async (url: string, options: CreateDatabaseOptions):
     try {
       await client`select 1`;
     } catch (error) {
-      throw new Error(`Postgres at ${where} is unreachable: ${errorText(error)}`, { cause: error });
+      throw new Error(`Cannot reach Postgres at ${where}: ${errorText(error)}`, { cause: error });
     }
     return performance.now() - started;
   };
@@ -61,7 +61,11 @@ export const openPostgres = async (url: string, options: CreateDatabaseOptions):
       await reserved`select pg_advisory_lock(hashtext(${lockKey}))`;
       try {
         await reserved`create schema if not exists ${reserved(schema)}`;
-        const count = await applyMigrations(new PostgresJsSession(withBegin(reserved), new PgDialect(), undefined), folder, schema);
+        const count = await applyMigrations(
+          new PostgresJsSession(withBegin(reserved), new PgDialect(), undefined),
+          folder,
+          schema,
+        );
         logger?.info({ schema, migrations: count }, 'database migrations up to date');
       } finally {
         await reserved`select pg_advisory_unlock(hashtext(${lockKey}))`;
