@@ -1,4 +1,4 @@
-CREATE SCHEMA IF NOT EXISTS "audit_log";
+CREATE SCHEMA "audit_log";
 --> statement-breakpoint
 CREATE TABLE "audit_log"."events" (
 	"seq" bigserial PRIMARY KEY NOT NULL,

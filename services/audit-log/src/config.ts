@@ -1,6 +1,6 @@
 import { DefaultPorts } from '@parley/contracts';
 import { baseServiceConfig, loadConfig } from '@parley/kit';
-import { Type, type Static } from 'typebox';
+import { type Static, Type } from 'typebox';
 
 export const AuditLogConfigSchema = Type.Object({
   ...baseServiceConfig(DefaultPorts['audit-log']).properties,

@@ -1,2 +1,2 @@
-export { default as auditLogApp, migrationsFolder, type AuditLogOptions } from './app.ts';
+export { type AuditLogOptions, default as auditLogApp, migrationsFolder } from './app.ts';
 export { type AuditLogConfig, AuditLogConfigSchema, loadAuditLogConfig } from './config.ts';

@@ -1,4 +1,4 @@
-CREATE SCHEMA IF NOT EXISTS "auth";
+CREATE SCHEMA "auth";
 --> statement-breakpoint
 CREATE TABLE "auth"."users" (
 	"id" text PRIMARY KEY NOT NULL,

@@ -1,9 +1,9 @@
 import { DefaultPorts } from '@parley/contracts';
 import { baseServiceConfig, loadConfig } from '@parley/kit';
-import { Type, type Static } from 'typebox';
+import { type Static, Type } from 'typebox';
 
 export const AuthConfigSchema = Type.Object({
-  ...baseServiceConfig(DefaultPorts['auth']).properties,
+  ...baseServiceConfig(DefaultPorts.auth).properties,
 });
 export type AuthConfig = Static<typeof AuthConfigSchema>;
 

@@ -1,2 +1,2 @@
-export { default as authApp, migrationsFolder, type AuthOptions } from './app.ts';
+export { type AuthOptions, default as authApp, migrationsFolder } from './app.ts';
 export { type AuthConfig, AuthConfigSchema, loadAuthConfig } from './config.ts';

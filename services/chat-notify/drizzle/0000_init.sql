@@ -1,4 +1,4 @@
-CREATE SCHEMA IF NOT EXISTS "chat_notify";
+CREATE SCHEMA "chat_notify";
 --> statement-breakpoint
 CREATE TABLE "chat_notify"."rooms" (
 	"id" text PRIMARY KEY NOT NULL,

@@ -1,2 +1,2 @@
-export { default as chatNotifyApp, migrationsFolder, type ChatNotifyOptions } from './app.ts';
+export { type ChatNotifyOptions, default as chatNotifyApp, migrationsFolder } from './app.ts';
 export { type ChatNotifyConfig, ChatNotifyConfigSchema, loadChatNotifyConfig } from './config.ts';

@@ -1,4 +1,4 @@
-CREATE SCHEMA IF NOT EXISTS "face_match";
+CREATE SCHEMA "face_match";
 --> statement-breakpoint
 CREATE TABLE "face_match"."identities" (
 	"id" text PRIMARY KEY NOT NULL,

@@ -1,7 +1,7 @@
-import fp from 'fastify-plugin';
 import { ServiceNames, StatusEndpoints } from '@parley/contracts';
 import { type ReadinessCheck, type SharedInfra, serviceKit } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { GatewayConfig } from './config.ts';
 import openapi from './plugins/openapi.ts';
 import problem from './plugins/problem.ts';
@@ -23,6 +23,11 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
     readiness: () => askServices(app, Math.min(config.BUS_TIMEOUT_MS, 2_000)),
   });
   await app.register(openapi, { publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}` });
+
+  // The id the request is logged under and carried on every bus call, for the caller to quote.
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
 
   const { httpDuration } = app.parley.metrics;
   app.addHook('onResponse', async (req, reply) => {

@@ -1,6 +1,6 @@
 import { DefaultPorts } from '@parley/contracts';
 import { baseServiceConfig, ConfigFields, loadConfig } from '@parley/kit';
-import { Type, type Static } from 'typebox';
+import { type Static, Type } from 'typebox';
 
 export const GatewayConfigSchema = Type.Object({
   ...baseServiceConfig(DefaultPorts.gateway).properties,

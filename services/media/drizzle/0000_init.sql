@@ -1,4 +1,4 @@
-CREATE SCHEMA IF NOT EXISTS "media";
+CREATE SCHEMA "media";
 --> statement-breakpoint
 CREATE TABLE "media"."media_objects" (
 	"id" text PRIMARY KEY NOT NULL,

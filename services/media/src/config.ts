@@ -1,9 +1,9 @@
 import { DefaultPorts } from '@parley/contracts';
 import { baseServiceConfig, loadConfig } from '@parley/kit';
-import { Type, type Static } from 'typebox';
+import { type Static, Type } from 'typebox';
 
 export const MediaConfigSchema = Type.Object({
-  ...baseServiceConfig(DefaultPorts['media']).properties,
+  ...baseServiceConfig(DefaultPorts.media).properties,
 });
 export type MediaConfig = Static<typeof MediaConfigSchema>;
 

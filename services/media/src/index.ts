@@ -1,2 +1,2 @@
-export { default as mediaApp, migrationsFolder, type MediaOptions } from './app.ts';
-export { type MediaConfig, MediaConfigSchema, loadMediaConfig } from './config.ts';
+export { default as mediaApp, type MediaOptions, migrationsFolder } from './app.ts';
+export { loadMediaConfig, type MediaConfig, MediaConfigSchema } from './config.ts';

@@ -17,19 +17,21 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * The Fastify options every process uses: explicit timeouts, a request id taken from
  * `x-request-id` when it is sane (so one id follows a request through the bus), the shared logger.
  */
-export const fastifyOptions = (logger: Logger, limits: ServerLimits = {}): FastifyServerOptions => ({
-  loggerInstance: logger,
-  requestTimeout: limits.requestTimeoutMs ?? 120_000,
-  connectionTimeout: 0,
-  keepAliveTimeout: limits.keepAliveTimeoutMs ?? 72_000,
-  http: { headersTimeout: limits.headersTimeoutMs ?? 20_000 },
-  bodyLimit: limits.bodyLimit ?? 1_048_576,
-  requestIdHeader: false,
-  requestIdLogLabel: 'reqId',
-  genReqId: (req) => {
-    const given = req.headers['x-request-id'];
-    return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-  },
-  return503OnClosing: true,
-  forceCloseConnections: 'idle',
-});
+export const fastifyOptions = (logger: Logger, limits: ServerLimits = {}): FastifyServerOptions =>
+  ({
+    loggerInstance: logger,
+    requestTimeout: limits.requestTimeoutMs ?? 120_000,
+    connectionTimeout: 0,
+    keepAliveTimeout: limits.keepAliveTimeoutMs ?? 72_000,
+    // Fastify hands `http` to http.createServer, though its types do not list it.
+    http: { headersTimeout: limits.headersTimeoutMs ?? 20_000 },
+    bodyLimit: limits.bodyLimit ?? 1_048_576,
+    requestIdHeader: false,
+    requestIdLogLabel: 'reqId',
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }) as FastifyServerOptions;

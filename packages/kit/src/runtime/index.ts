@@ -2,4 +2,11 @@ export * from './fastify-options.ts';
 export * from './instance.ts';
 export * from './ops-routes.ts';
 export * from './run-server.ts';
-export { default as serviceKit, readStatus, type KitConfig, type ServiceKit, type ServiceKitOptions, type SharedInfra } from './service-kit.ts';
+export {
+  default as serviceKit,
+  type KitConfig,
+  readStatus,
+  type ServiceKit,
+  type ServiceKitOptions,
+  type SharedInfra,
+} from './service-kit.ts';

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 import type { Registry } from 'prom-client';
 
 export interface ReadinessCheck {
@@ -14,7 +14,8 @@ export interface OpsRoutesOptions {
 
 /** `/healthz` (the process is alive), `/readyz` (its dependencies answer), `/metrics` (Prometheus). */
 export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): Promise<void> {
-  const hide = { hide: true };
+  // `hide` keeps ops routes out of the OpenAPI document (read by @fastify/swagger).
+  const hide = { hide: true } as FastifySchema;
   app.get('/healthz', { schema: hide, logLevel: 'warn' }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: hide, logLevel: 'warn' }, async (_req, reply) => {

@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { type EndpointDef, ParleyError, type ServiceStatus, statusEndpoint, type ServiceName } from '@parley/contracts';
+import { type EndpointDef, ParleyError, type ServiceName, type ServiceStatus, statusEndpoint } from '@parley/contracts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
@@ -70,7 +70,6 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promis
   const metrics = metricsFor(registry);
 
   // A dependency that cannot be reached fails the boot: never log-and-continue.
-  const ownsBus = true;
   const bus = await createBus({
     natsUrl: config.NATS_URL,
     namespace: config.BUS_NAMESPACE,
@@ -159,10 +158,15 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promis
     }),
   });
 
+  // On NATS a subscription is only certain once the server has seen it: flush before calling ourselves ready.
+  app.addHook('onReady', async () => {
+    await bus.ping();
+  });
+
   // Order matters: stop taking work, let in-flight handlers finish and drain the bus, then end the pool.
   app.addHook('onClose', async () => {
     await Promise.allSettled(subscriptions.map((s) => s.stop()));
-    if (ownsBus) await bus.close();
+    await bus.close();
     await db?.close();
   });
 }

@@ -36,8 +36,8 @@ export const problem = (status: number, code: string, detail: string, extra: Rec
   code,
 });
 
-export const sendProblem = (reply: FastifyReply, body: Problem): FastifyReply => {
-  if (body.status === 429 || body.status === 503) reply.header('retry-after', String(body.retryAfter ?? 5));
+export const sendProblem = (reply: FastifyReply, body: Problem, retryAfterSeconds = 5): FastifyReply => {
+  if (body.status === 429 || body.status === 503) reply.header('retry-after', String(retryAfterSeconds));
   return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
 };
 

@@ -13,7 +13,10 @@ export const users = authSchema.table(
     emailVerifiedAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('users_name_lower_key').on(sql`lower(${t.name})`), uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`)],
+  (t) => [
+    uniqueIndex('users_name_lower_key').on(sql`lower(${t.name})`),
+    uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
+  ],
 );
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
