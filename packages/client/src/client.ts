@@ -1,4 +1,13 @@
-import { PROBLEM_CONTENT_TYPE, type Problem, type RouteDef, type RouteReply, Routes } from '@parley/contracts';
+import {
+  PROBLEM_CONTENT_TYPE,
+  type Problem,
+  type RouteBody,
+  type RouteDef,
+  type RouteParams,
+  type RouteQuery,
+  type RouteReply,
+  Routes,
+} from '@parley/contracts';
 import { ParleyApiError } from './errors.ts';
 
 export interface ClientOptions {
@@ -16,9 +25,10 @@ export interface CallInput {
   headers?: Record<string, string>;
 }
 
-type InputOf<R extends RouteDef> = (R['params'] extends object ? { params: import('typebox').Static<R['params']> } : object) &
-  (R['query'] extends object ? { query?: import('typebox').Static<R['query']> } : object) &
-  (R['body'] extends object ? { body: import('typebox').Static<R['body']> } : object) & { headers?: Record<string, string> };
+type Has<T> = [NonNullable<T>] extends [never] ? false : true;
+type InputOf<R extends RouteDef> = (Has<R['params']> extends true ? { params: RouteParams<R> } : object) &
+  (Has<R['query']> extends true ? { query?: RouteQuery<R> } : object) &
+  (Has<R['body']> extends true ? { body: RouteBody<R> } : object) & { headers?: Record<string, string> };
 
 const API_PREFIX = '/api/v1';
 
@@ -68,7 +78,10 @@ export const createClient = (options: ClientOptions) => {
     serviceStatus: (service: import('@parley/contracts').ServiceName) => call(Routes.getServiceStatus, { params: { service } }),
     ops: {
       healthz: async () => parse<{ status: string }>(await raw('GET', '/healthz')),
-      readyz: async () => parse<{ ready: boolean; checks: Record<string, { ok: boolean; latencyMs: number; error?: string }> }>(await raw('GET', '/readyz')),
+      readyz: async () =>
+        parse<{ ready: boolean; checks: Record<string, { ok: boolean; latencyMs: number; error?: string }> }>(
+          await raw('GET', '/readyz'),
+        ),
       metrics: async () => parse<string>(await raw('GET', '/metrics')),
       openapi: async () => parse<{ openapi: string; paths: Record<string, unknown> }>(await raw('GET', '/openapi.json')),
     },

@@ -1,2 +1,2 @@
-export { type Stack, type StartStackOptions, startStack } from './stack.ts';
 export { serviceEntries } from './services.ts';
+export { type Stack, type StartStackOptions, startStack } from './stack.ts';

@@ -1,22 +1,32 @@
+import { loadGatewayConfig } from '@parley/gateway';
 import { ConfigError, createLogger } from '@parley/kit';
 import closeWithGrace from 'close-with-grace';
 import { startStack } from './stack.ts';
 import { superviseProcesses } from './supervisor.ts';
 
-const logger = createLogger({ service: 'parley', level: process.env.LOG_LEVEL || 'info' });
+// Configuration is checked before anything else, the logger included: one clear message, exit 1.
+let config: ReturnType<typeof loadGatewayConfig>;
+try {
+  config = loadGatewayConfig(process.env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`parley: ${err.message}\n`);
+  process.exit(1);
+}
 
-if (process.env.NATS_URL) {
+const logger = createLogger({ service: 'parley', level: config.LOG_LEVEL });
+
+if (config.NATS_URL) {
   logger.info('NATS_URL is set: distributed mode, one process per service');
   const supervisor = superviseProcesses(logger);
   closeWithGrace({ delay: 20_000, logger }, () => supervisor.stop());
 } else {
   try {
-    const stack = await startStack({ logger });
+    const stack = await startStack();
     closeWithGrace({ delay: 15_000, logger }, () => stack.close());
-    const dataDir = process.env.DATA_DIR || './data';
     logger.info(
       `Parley is up at ${stack.url} — embedded mode: every service in this process, in-process bus, ` +
-        `${stack.mode.database === 'pglite' ? `PGlite in ${dataDir}/db` : 'Postgres at DATABASE_URL'}; API docs at ${stack.url}/docs`,
+        `${stack.mode.database === 'pglite' ? `PGlite in ${config.DATA_DIR}/db` : 'Postgres at DATABASE_URL'}; API docs at ${stack.url}/docs`,
     );
   } catch (err) {
     if (err instanceof ConfigError) {

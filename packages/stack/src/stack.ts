@@ -1,5 +1,13 @@
 import { gatewayApp, loadGatewayConfig } from '@parley/gateway';
-import { createLogger, createMemoryHub, createRegistry, fastifyOptions, type Logger, openSharedPglite, type SharedInfra } from '@parley/kit';
+import {
+  createLogger,
+  createMemoryHub,
+  createRegistry,
+  fastifyOptions,
+  type Logger,
+  openSharedPglite,
+  type SharedInfra,
+} from '@parley/kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serviceEntries } from './services.ts';
 
@@ -15,7 +23,6 @@ export interface Stack {
 
 export interface StartStackOptions {
   env?: NodeJS.ProcessEnv;
-  logger?: Logger;
 }
 
 /**
@@ -28,7 +35,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
   const env = options.env ?? process.env;
   const gatewayConfig = loadGatewayConfig(env);
   const configs = serviceEntries.map((s) => s.loadConfig(env));
-  const logger = options.logger ?? createLogger({ service: 'parley', level: gatewayConfig.LOG_LEVEL });
+  const logger = (service: string): Logger => createLogger({ service, level: gatewayConfig.LOG_LEVEL });
 
   const pg = gatewayConfig.DATABASE_URL ? undefined : await openSharedPglite(gatewayConfig.DATA_DIR);
   const shared: SharedInfra = {
@@ -47,12 +54,12 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
 
   try {
     for (const [i, entry] of serviceEntries.entries()) {
-      const app = Fastify(fastifyOptions(logger.child({ service: entry.name })));
+      const app = Fastify(fastifyOptions(logger(entry.name)));
       await app.register(entry.app, { config: configs[i] as never, shared });
       await app.ready();
       services.set(entry.name, app);
     }
-    gateway = Fastify(fastifyOptions(logger.child({ service: 'gateway' })));
+    gateway = Fastify(fastifyOptions(logger('gateway')));
     await gateway.register(gatewayApp, { config: gatewayConfig, shared });
     const address = await gateway.listen({ port: gatewayConfig.PORT, host: gatewayConfig.HOST });
     return {

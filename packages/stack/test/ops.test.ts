@@ -1,5 +1,5 @@
 import { ParleyApiError } from '@parley/client';
-import { ServiceNames } from '@parley/contracts';
+import { type Problem, ServiceNames } from '@parley/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../src/testing.ts';
 
@@ -36,7 +36,9 @@ describe('the whole stack answers its operations endpoints', () => {
     await stack.client.serviceStatus('media');
     const text = await stack.client.ops.metrics();
     expect(text).toContain('# TYPE parley_http_request_duration_seconds histogram');
-    expect(text).toMatch(/parley_bus_handled_duration_seconds_count\{service="media",subject="media\.status",outcome="ok"\} [1-9]/);
+    expect(text).toMatch(
+      /parley_bus_handled_duration_seconds_count\{service="media",subject="media\.status",outcome="ok"\} [1-9]/,
+    );
     expect(text).toContain('parley_process_resident_memory_bytes');
   });
 
@@ -53,15 +55,22 @@ describe('the whole stack answers its operations endpoints', () => {
     const res = await fetch(`${stack.url}/api/v1/no-such-thing?x=1`);
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    const body = await res.json();
-    expect(body).toMatchObject({ status: 404, code: 'NOT_FOUND', title: 'Not Found', detail: 'No route GET /api/v1/no-such-thing' });
+    const body = (await res.json()) as Problem;
+    expect(body).toMatchObject({
+      status: 404,
+      code: 'NOT_FOUND',
+      title: 'Not Found',
+      detail: 'No route GET /api/v1/no-such-thing',
+    });
     expect(body.type).toBe('urn:parley:problem:not-found');
   });
 
   it('refuses a bad path parameter with 400 VALIDATION_FAILED naming it', async () => {
-    const err = await stack.client.raw('GET', '/api/v1/status/nope').then((r) => r.json());
+    const err = (await stack.client.raw('GET', '/api/v1/status/nope').then((r) => r.json())) as Problem & {
+      errors: { path: string }[];
+    };
     expect(err).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
-    expect(err.errors[0].path).toContain('params');
+    expect(err.errors[0]?.path).toContain('params');
   });
 
   it('answers malformed JSON with 400, not 500', async () => {
@@ -81,7 +90,9 @@ describe('the whole stack answers its operations endpoints', () => {
   });
 
   it('gives the client a typed error', async () => {
-    const err = await stack.client.call({ ...(await import('@parley/contracts')).Routes.getServiceStatus }, { params: { service: 'bogus' as 'auth' } }).catch((e) => e);
+    const err = await stack.client
+      .call({ ...(await import('@parley/contracts')).Routes.getServiceStatus }, { params: { service: 'bogus' as 'auth' } })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ParleyApiError);
     expect((err as ParleyApiError).code).toBe('VALIDATION_FAILED');
   });

@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SystemStatus } from '@parley/contracts';
 import { createTestDatabaseUrl } from '@parley/kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -41,9 +42,18 @@ const waitReady = async (url: string, output: () => string, ms = 90_000): Promis
   throw new Error(`not ready within ${ms} ms:\n${output()}`);
 };
 
+/** SIGTERM to the Parley process itself (as an orchestrator sends it); pnpm then exits with its exit code. */
 const stop = async (run: ReturnType<typeof pnpmStart>): Promise<number | null> => {
-  // pnpm runs the app as a child: signal the whole group, as a terminal's Ctrl-C would.
-  process.kill(-(run.child.pid as number), 'SIGTERM');
+  const table = execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' });
+  const app = table
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find(
+      ([, pgid, ...args]) =>
+        Number(pgid) === run.child.pid && args.join(' ').includes('packages/stack/src/main.ts') && args[0]?.endsWith('node'),
+    );
+  if (!app) throw new Error(`no Parley process under pnpm:\n${table}`);
+  process.kill(Number(app[0]), 'SIGTERM');
   return run.exited;
 };
 
@@ -71,11 +81,9 @@ describe('pnpm start with nothing configured (embedded mode)', () => {
         const missing = await fetch(`${url}/nowhere`);
         expect(missing.status).toBe(404);
         expect(missing.headers.get('content-type')).toContain('application/problem+json');
-        const status = await (await fetch(`${url}/api/v1/status`)).json();
+        const status = (await (await fetch(`${url}/api/v1/status`)).json()) as SystemStatus;
         expect(status.ok).toBe(true);
-        expect(status.services.every((s: { status: { database: { driver: string } } }) => s.status.database.driver === 'pglite')).toBe(
-          true,
-        );
+        expect(status.services.every((s) => s.status?.database.driver === 'pglite')).toBe(true);
       } finally {
         expect(await stop(run), `round ${round} exit code`).toBe(0);
       }
@@ -114,11 +122,11 @@ describe.each(distributed)('pnpm start with %s configured (distributed mode)', (
     });
     try {
       await waitReady(url, run.output);
-      const status = await (await fetch(`${url}/api/v1/status`)).json();
-      const pids = new Set(status.services.map((s: { status: { instance: string } }) => s.status.instance.split(':')[1]));
+      const status = (await (await fetch(`${url}/api/v1/status`)).json()) as SystemStatus;
+      const pids = new Set(status.services.map((s) => s.status?.instance.split(':')[1]));
       expect(status.ok).toBe(true);
       expect(pids.size).toBe(5);
-      expect(status.services[0].status.transport).toBe('nats');
+      expect(status.services[0]?.status?.transport).toBe('nats');
     } finally {
       expect(await stop(run)).toBe(0);
       await db.drop();

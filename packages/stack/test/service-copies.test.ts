@@ -71,6 +71,7 @@ describe('two copies of a service behind the bus', () => {
     expect(await res.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
     const ready = await fetch(`${stack.url}/readyz`);
     expect(ready.status).toBe(503);
-    expect((await ready.json()).checks.auth.ok).toBe(false);
+    const body = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
+    expect(body.checks.auth?.ok).toBe(false);
   });
 });
