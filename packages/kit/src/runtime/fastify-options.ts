@@ -27,7 +27,6 @@ export const fastifyOptions = (logger: Logger, limits: ServerLimits = {}): Fasti
     http: { headersTimeout: limits.headersTimeoutMs ?? 20_000 },
     bodyLimit: limits.bodyLimit ?? 1_048_576,
     requestIdHeader: false,
-    requestIdLogLabel: 'reqId',
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
