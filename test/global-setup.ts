@@ -4,7 +4,7 @@ export default async function setup(): Promise<void> {
   const bus = process.env.NATS_URL
     ? `NATS (${process.env.NATS_URL}) and in-process`
     : 'in-process only (set NATS_URL to add NATS)';
-  console.log(`[parley tests] database: ${db}; bus: ${bus}; SMTP: a real smtp-server started per test`);
+  console.log(`[parley tests] database: ${db}; bus: ${bus}`);
 }
 
 const redact = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');

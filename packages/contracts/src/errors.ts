@@ -1,3 +1,5 @@
+import { AuthErrors } from './auth/errors.ts';
+
 /**
  * Every machine error code Parley answers with, and the HTTP status it maps to.
  * Services throw `ParleyError`s with these codes; the bus carries them intact and
@@ -18,6 +20,7 @@ export const ErrorCodes = {
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
   UPSTREAM_TIMEOUT: 504,
+  ...AuthErrors,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

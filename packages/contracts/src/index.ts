@@ -1,3 +1,4 @@
+export * from './auth/index.ts';
 export * from './endpoint.ts';
 export * from './errors.ts';
 export * from './events.ts';
