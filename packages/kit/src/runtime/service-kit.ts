@@ -70,7 +70,7 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promis
   const metrics = metricsFor(registry);
 
   // A dependency that cannot be reached fails the boot: never log-and-continue.
-  const bus = await createBus({
+  const rawBus = await createBus({
     natsUrl: config.NATS_URL,
     namespace: config.BUS_NAMESPACE,
     name: instance,
@@ -79,6 +79,7 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promis
     hub: opts.shared?.hub,
     streamReplicas: config.NATS_STREAM_REPLICAS,
   });
+  const bus = instrumented(rawBus, name, metrics);
   let db: Database | null = null;
   try {
     if (opts.migrationsFolder) {
@@ -171,13 +172,42 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promis
   });
 }
 
+/** Every request this process sends, timed by subject and outcome. */
+const instrumented = (bus: Bus, service: string, metrics: Metrics): Bus => ({
+  ...bus,
+  transport: bus.transport,
+  namespace: bus.namespace,
+  async request(endpoint, payload, options) {
+    const end = metrics.busRequests.startTimer({ service, subject: endpoint.subject });
+    try {
+      const res = await bus.request(endpoint, payload, options);
+      end({ outcome: 'ok' });
+      return res;
+    } catch (err) {
+      end({ outcome: err instanceof ParleyError ? err.code : 'INTERNAL' });
+      throw err;
+    }
+  },
+});
+
+const CHECK_DEADLINE_MS = 2_000;
+
+/** A readiness check that cannot hang: a dependency that does not answer in time is not ready. */
 const timed = async (fn: () => Promise<unknown>): Promise<ReadinessCheck> => {
   const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await fn();
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_DEADLINE_MS} ms`)), CHECK_DEADLINE_MS);
+      }),
+    ]);
     return { ok: true, latencyMs: round(performance.now() - started) };
   } catch (err) {
     return { ok: false, latencyMs: round(performance.now() - started), error: (err as Error).message };
+  } finally {
+    clearTimeout(timer);
   }
 };
 
