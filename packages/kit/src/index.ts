@@ -4,6 +4,8 @@ export * from './config.ts';
 export * from './context.ts';
 export * from './db/index.ts';
 export * from './logger.ts';
+export * from './mail/index.ts';
+export type * from './mail/types.ts';
 export * from './metrics.ts';
 export * from './runtime/index.ts';
 export { createTestDatabaseUrl, type TestDatabase } from './testing/database.ts';

@@ -1,1 +1,3 @@
 export * from './database.ts';
+export * from './nats.ts';
+export * from './smtp.ts';
