@@ -1,0 +1,69 @@
+import autocannon from 'autocannon';
+
+export interface LoadOptions {
+  connections: number;
+  warmupSeconds: number;
+  seconds: number;
+}
+
+export interface LoadFigures {
+  /** Mean of the per-second request counts over the measured run. */
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  /** Connection errors (timeouts included) + non-2xx replies; anything above 0 fails the run. */
+  failures: number;
+}
+
+const MAX_SAMPLES = 5_000_000;
+
+/** Nearest-rank percentile of sorted values. */
+const percentile = (sorted: Float64Array, p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+
+const run = (url: string, connections: number, seconds: number, onLatency?: (ms: number) => void) =>
+  new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon({ url, connections, duration: seconds, timeout: 10 }, (err, result) =>
+      err ? reject(err) : resolve(result),
+    );
+    if (onLatency) {
+      instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+        if (statusCode >= 200 && statusCode < 300) onLatency(responseTime);
+      });
+    }
+  });
+
+// autocannon counts timeouts among `errors`.
+const failuresOf = (r: autocannon.Result): number => r.errors + r.non2xx;
+
+/**
+ * Warm-up (unless 0 s), then a measured run, on keep-alive connections. Percentiles come from every 2xx
+ * response's own time in ms (autocannon's histogram keeps whole milliseconds only).
+ * Throws when any request failed, in the warm-up or the run.
+ */
+export async function measure(url: string, options: LoadOptions): Promise<LoadFigures> {
+  if (options.warmupSeconds > 0) {
+    const warmup = await run(url, options.connections, options.warmupSeconds);
+    if (failuresOf(warmup) > 0) throw new Error(`${url}: ${describeFailures(warmup)} during warm-up`);
+  }
+
+  const samples = new Float64Array(MAX_SAMPLES);
+  let count = 0;
+  const result = await run(url, options.connections, options.seconds, (ms) => {
+    if (count < MAX_SAMPLES) samples[count++] = ms;
+  });
+  if (failuresOf(result) > 0) throw new Error(`${url}: ${describeFailures(result)}`);
+  if (result['2xx'] === 0) throw new Error(`${url}: no successful response`);
+  const sorted = samples.subarray(0, count).sort();
+  return {
+    reqPerSec: result.requests.average,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    requests: result['2xx'],
+    failures: 0,
+  };
+}
+
+const describeFailures = (r: autocannon.Result): string =>
+  `${r.errors} errors (${r.timeouts} of them timeouts), ${r.non2xx} non-2xx replies out of ${r.requests.total} requests`;
