@@ -68,7 +68,8 @@ export const urlListField = (protocols: string[]) => {
   );
 };
 
-const integerField = (minimum: number, maximum: number, defaultValue?: number) =>
+/** An integer within bounds, with the same message everywhere it is refused. */
+export const integerField = (minimum: number, maximum: number, defaultValue?: number) =>
   Type.Integer({
     minimum,
     maximum,
@@ -100,6 +101,9 @@ export const ConfigFields = {
       'must start with a lowercase letter followed by up to 30 of a-z, 0-9, _ or - (pattern ^[a-z][a-z0-9_-]{0,30}$)',
   }),
   NATS_STREAM_REPLICAS: integerField(1, 5, 1),
+  /** Access tokens: the auth service signs with these claims and the gateway requires them. */
+  JWT_ISSUER: Type.String({ default: 'parley', minLength: 1 }),
+  JWT_AUDIENCE: Type.String({ default: 'parley-api', minLength: 1 }),
 };
 
 export type LogLevel = (typeof LOG_LEVELS)[number];

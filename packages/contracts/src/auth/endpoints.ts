@@ -90,6 +90,8 @@ export const AuthEndpoints = {
   ),
   revokeSession: endpoint('auth.sessions.revoke', Type.Object({ caller: Caller, sessionId: Id }), Done),
   jwks: endpoint('auth.jwks', Empty, Jwks, { idempotent: true }),
+  /** Operator: sign with a new key from now on (the old one stays in the JWKS until its tokens expire). */
+  rotateKeys: endpoint('auth.keys.rotate', Empty, Type.Object({ kid: Type.String() })),
   /** Sessions revoked while their access tokens may still be unexpired: what a starting gateway must refuse. */
   liveRevocations: endpoint(
     'auth.revocations.live',

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { type AuthEndpoints, AuthEvents, type EndpointRequest, type EndpointResponse } from '@parley/contracts';
+import type { User } from '../db/schema/users.ts';
+import { authError, mapUserConflict } from '../errors.ts';
+import { verificationCodeMail, verificationLinkMail } from '../mail/templates.ts';
+import { CODE_TTL_SECONDS, checkCode, LINK_TTL_SECONDS, prepareCode, prepareLink, sha256 } from './codes.ts';
+import type { AuthDeps } from './deps.ts';
+import { record } from './events.ts';
+import { sendMail } from './mail.ts';
+import { assertStrongPassword } from './password-strength.ts';
+import { createThrottle, FailureLimits, throttleKeys } from './throttle.ts';
+import type { Tokens } from './tokens.ts';
+import { toUserSelf } from './views.ts';
+
+type Req<K extends keyof typeof AuthEndpoints> = EndpointRequest<(typeof AuthEndpoints)[K]>;
+type Res<K extends keyof typeof AuthEndpoints> = EndpointResponse<(typeof AuthEndpoints)[K]>;
+
+export const createRegistration = (deps: AuthDeps, tokens: Tokens) => {
+  const { repos, passwords, mailer, bus, now, config, admins } = deps;
+  const throttle = createThrottle(deps);
+
+  const linkUrl = (token: string) => `${config.PUBLIC_URL.replace(/\/+$/, '')}/api/v1/auth/verify-email?token=${token}`;
+
+  /** A fresh code or link for `user`, stored through `tx` and mailed. */
+  const verificationMail = async (user: User, method: 'code' | 'link') => {
+    if (method === 'link') {
+      const link = prepareLink(now(), user.id);
+      return {
+        store: (tx: typeof repos) => tx.links.insert(link.row),
+        mail: verificationLinkMail(user.name, linkUrl(link.token), LINK_TTL_SECONDS / 3600),
+      };
+    }
+    const { code, row } = await prepareCode(deps, user.id, 'verify_email');
+    return {
+      store: (tx: typeof repos) => tx.codes.replace(row),
+      mail: verificationCodeMail(user.name, code, CODE_TTL_SECONDS / 60),
+    };
+  };
+
+  const markVerified = async (user: User, client: Req<'register'>['client']): Promise<User> => {
+    if (user.emailVerifiedAt) return user;
+    const at = now();
+    const updated = (await repos.users.update(user.id, { emailVerifiedAt: at, updatedAt: at })) ?? user;
+    await record(bus, AuthEvents.emailVerified, { userId: user.id }, { actor: user.id, client });
+    return updated;
+  };
+
+  return {
+    async register({ name, email, password, verify = 'code', client }: Req<'register'>): Promise<Res<'register'>> {
+      assertStrongPassword(password, { name, email });
+      const at = now();
+      const user: User = {
+        id: randomUUID(),
+        name,
+        email,
+        passwordHash: await passwords.hash(password),
+        emailVerifiedAt: null,
+        avatarUrl: null,
+        createdAt: at,
+        updatedAt: at,
+      };
+      const verification = await verificationMail(user, verify);
+      // One transaction around the mail and the event: if either fails, no account is left behind.
+      await deps.transaction(async (tx) => {
+        await tx.users.insert(user).catch(mapUserConflict);
+        await verification.store(tx);
+        await sendMail(mailer, { to: email, ...verification.mail });
+        await record(bus, AuthEvents.registered, { userId: user.id, name, verify }, { actor: user.id, client });
+      });
+      return {
+        user: toUserSelf(user, admins),
+        verification: {
+          method: verify,
+          sentTo: email,
+          expiresInSeconds: verify === 'link' ? LINK_TTL_SECONDS : CODE_TTL_SECONDS,
+        },
+      };
+    },
+
+    async verifyEmailCode({ email, code, client }: Req<'verifyEmailCode'>): Promise<Res<'verifyEmailCode'>> {
+      const key = throttleKeys.code('verify_email', email);
+      await throttle.assertOpen([key]);
+      const user = await repos.users.findByEmail(email);
+      const spent = await checkCode(deps, user?.emailVerifiedAt ? undefined : user?.id, 'verify_email', code);
+      if (!user || !spent) {
+        await throttle.fail(key, FailureLimits.codeVerify);
+        throw authError('CODE_INVALID', 'The code is wrong or has expired');
+      }
+      return tokens.startSession(await markVerified(user, client), client, 'email-verification');
+    },
+
+    async verifyEmailLink({ token, client }: Req<'verifyEmailLink'>): Promise<Res<'verifyEmailLink'>> {
+      const userId = await repos.links.use(sha256(token), now());
+      const user = userId ? await repos.users.findById(userId) : undefined;
+      if (!user) throw authError('LINK_INVALID', 'The link is not valid (any more)');
+      return tokens.startSession(await markVerified(user, client), client, 'email-verification');
+    },
+
+    /** Read-only, for the confirm page: mail scanners that open the link must not spend it. */
+    async inspectEmailLink({ token }: Req<'inspectEmailLink'>): Promise<Res<'inspectEmailLink'>> {
+      const link = await repos.links.findLive(sha256(token), now());
+      const user = link ? await repos.users.findById(link.userId) : undefined;
+      return user ? { valid: true, email: user.email } : { valid: false, email: null };
+    },
+
+    /** Always accepted; whether a mail goes out (and how long that takes) says nothing about the address. */
+    async resendVerification({ email, client }: Req<'resendVerification'>): Promise<Res<'resendVerification'>> {
+      await throttle.allowMail(email, client.ip);
+      deps.background(async () => {
+        const user = await repos.users.findByEmail(email);
+        if (!user || user.emailVerifiedAt) return;
+        const verification = await verificationMail(user, (await repos.links.hasAny(user.id)) ? 'link' : 'code');
+        await verification.store(repos);
+        await sendMail(mailer, { to: user.email, ...verification.mail });
+      });
+      return { accepted: true };
+    },
+  };
+};
+export type Registration = ReturnType<typeof createRegistration>;
