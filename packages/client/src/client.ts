@@ -1,4 +1,6 @@
 import {
+  AuthRoutes,
+  type Jwks,
   PROBLEM_CONTENT_TYPE,
   type Problem,
   type RouteBody,
@@ -40,8 +42,11 @@ export const createClient = (options: ClientOptions) => {
   const raw = async (method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) => {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers, ...init.headers };
     if (options.accessToken) headers.authorization = `Bearer ${options.accessToken}`;
-    let body: string | undefined;
-    if (init.body !== undefined) {
+    let body: string | FormData | undefined;
+    if (init.body instanceof FormData) {
+      // fetch writes the multipart boundary into the content type itself.
+      body = init.body;
+    } else if (init.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(init.body);
     }
@@ -70,9 +75,50 @@ export const createClient = (options: ClientOptions) => {
     return parse(await raw(def.method, url, { body: i.body, ...(i.headers ? { headers: i.headers } : {}) }));
   };
 
+  type Body<R extends RouteDef> = RouteBody<R>;
+  const A = AuthRoutes;
+
+  /** The Accounts section of API.md. */
+  const auth = {
+    register: (body: Body<typeof A.register>) => call(A.register, { body }),
+    /** `{email, code}` from the mail, or `{token}` from the link. */
+    verifyEmail: (body: Body<typeof A.verifyEmail>) => call(A.verifyEmail, { body }),
+    resendVerification: (email: string) => call(A.resendVerification, { body: { email } }),
+    passwordStrength: (body: Body<typeof A.passwordStrength>) => call(A.passwordStrength, { body }),
+    login: (body: Body<typeof A.login>) => call(A.login, { body }),
+    requestLoginCode: (email: string) => call(A.requestLoginCode, { body: { email } }),
+    verifyLoginCode: (body: Body<typeof A.verifyLoginCode>) => call(A.verifyLoginCode, { body }),
+    refresh: (refreshToken: string) => call(A.refresh, { body: { refreshToken } }),
+    logout: () => call(A.logout),
+    logoutAll: () => call(A.logoutAll),
+    session: () => call(A.session),
+    sessions: () => call(A.listSessions),
+    revokeSession: (id: string) => call(A.revokeSession, { params: { id } }),
+    jwks: async () => parse<Jwks>(await raw('GET', `${API_PREFIX}/.well-known/jwks.json`)),
+  };
+
+  /** The Users section of API.md. */
+  const users = {
+    me: () => call(A.me),
+    rename: (name: string) => call(A.rename, { body: { name } }),
+    changePassword: (body: Body<typeof A.changePassword>) => call(A.changePassword, { body }),
+    requestEmailChange: (newEmail: string) => call(A.requestEmailChange, { body: { newEmail } }),
+    confirmEmailChange: (code: string) => call(A.confirmEmailChange, { body: { code } }),
+    search: (q: string, page: { limit?: number; cursor?: string } = {}) => call(A.searchUsers, { query: { q, ...page } }),
+    get: (id: string) => call(A.getUser, { params: { id } }),
+    /** Multipart `file`; not a contracts route (it is not JSON). */
+    setAvatar: async (file: Blob, filename = 'avatar') => {
+      const form = new FormData();
+      form.append('file', file, filename);
+      return parse<{ avatarUrl: string | null }>(await raw('PUT', `${API_PREFIX}/users/me/avatar`, { body: form }));
+    },
+  };
+
   return {
     call,
     raw,
+    auth,
+    users,
     withToken: (accessToken: string) => createClient({ ...options, accessToken }),
     status: () => call(Routes.getSystemStatus),
     serviceStatus: (service: import('@parley/contracts').ServiceName) => call(Routes.getServiceStatus, { params: { service } }),

@@ -32,8 +32,10 @@ export interface StartStackOptions {
  * Throws `ConfigError` before starting anything when the environment is wrong.
  */
 export async function startStack(options: StartStackOptions = {}): Promise<Stack> {
-  const env = options.env ?? process.env;
-  const gatewayConfig = loadGatewayConfig(env);
+  const given = options.env ?? process.env;
+  const gatewayConfig = loadGatewayConfig(given);
+  // Links in mails name the gateway: every service learns where it is, unless told otherwise.
+  const env = { ...given, PUBLIC_URL: given.PUBLIC_URL || `http://localhost:${gatewayConfig.PORT}` };
   const configs = serviceEntries.map((s) => s.loadConfig(env));
   const logger = (service: string): Logger => createLogger({ service, level: gatewayConfig.LOG_LEVEL });
 

@@ -19,7 +19,7 @@ export function superviseProcesses(logger: Logger): { stop(): Promise<void> } {
   for (const [i, name] of processes.entries()) {
     const port = String(base + i);
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', serverPath(name)], {
-      env: { ...process.env, PORT: port },
+      env: { ...process.env, PUBLIC_URL: process.env.PUBLIC_URL || `http://localhost:${base}`, PORT: port },
       stdio: 'inherit',
     });
     children.set(name, child);

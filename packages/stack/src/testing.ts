@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { createClient, type ParleyClient } from '@parley/client';
-import { createTestDatabaseUrl } from '@parley/kit/testing';
+import { createTestDatabaseUrl, dropBusNamespace } from '@parley/kit/testing';
 import { type Stack, startStack } from './stack.ts';
 
 export interface TestStack extends Stack {
@@ -15,30 +16,49 @@ export interface TestStack extends Stack {
  */
 export async function startTestStack(overrides: NodeJS.ProcessEnv = {}): Promise<TestStack> {
   const database = await createTestDatabaseUrl();
-  const env: NodeJS.ProcessEnv = {
+  const base: NodeJS.ProcessEnv = {
     NATS_URL: process.env.NATS_URL,
     DATABASE_URL: database.url,
     DATA_DIR: 'memory://',
     BUS_NAMESPACE: `t${randomUUID().slice(0, 8)}`,
-    PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...overrides,
   };
-  let stack: Stack;
-  try {
-    stack = await startStack({ env });
-  } catch (err) {
-    await database.drop();
-    throw err;
-  }
-  return {
-    ...stack,
-    env,
-    client: createClient({ baseUrl: stack.url }),
-    close: async () => {
-      await stack.close();
+  const portGiven = overrides.PORT !== undefined && overrides.PORT !== '0';
+  for (let attempt = 1; ; attempt++) {
+    // The port is chosen before the stack starts, so PUBLIC_URL (the links in mails) names the real one.
+    const port = portGiven ? (overrides.PORT as string) : String(await freePort());
+    const env: NodeJS.ProcessEnv = { ...base, PORT: port, PUBLIC_URL: overrides.PUBLIC_URL ?? `http://127.0.0.1:${port}` };
+    let stack: Stack;
+    try {
+      stack = await startStack({ env });
+    } catch (err) {
+      // Another process may take the free port before the gateway binds it: pick another.
+      if (!portGiven && attempt < 3 && (err as { code?: string }).code === 'EADDRINUSE') continue;
       await database.drop();
-    },
-  };
+      throw err;
+    }
+    return {
+      ...stack,
+      env,
+      client: createClient({ baseUrl: stack.url }),
+      close: async () => {
+        await stack.close();
+        await database.drop();
+        await dropBusNamespace(env.NATS_URL, env.BUS_NAMESPACE as string);
+      },
+    };
+  }
 }
+
+/** A port nobody listens on right now (the OS picks it). */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });

@@ -39,7 +39,9 @@ describe('the whole stack answers its operations endpoints', () => {
     expect(text).toMatch(
       /parley_bus_handled_duration_seconds_count\{service="media",subject="media\.status",outcome="ok"\} [1-9]/,
     );
-    expect(text).toMatch(/parley_bus_request_duration_seconds_count\{service="gateway",subject="media\.status",outcome="ok"\} [1-9]/);
+    expect(text).toMatch(
+      /parley_bus_request_duration_seconds_count\{service="gateway",subject="media\.status",outcome="ok"\} [1-9]/,
+    );
     expect(text).toContain('parley_process_resident_memory_bytes');
   });
 

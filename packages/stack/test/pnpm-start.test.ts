@@ -1,11 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SystemStatus } from '@parley/contracts';
-import { createTestDatabaseUrl } from '@parley/kit/testing';
+import { createTestDatabaseUrl, dropBusNamespace } from '@parley/kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -57,6 +57,16 @@ const stop = async (run: ReturnType<typeof pnpmStart>): Promise<number | null> =
   return run.exited;
 };
 
+const waitForFile = async (dir: string, suffix: string, ms = 10_000): Promise<string> => {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const name = (await readdir(dir).catch(() => [] as string[])).find((f) => f.endsWith(suffix));
+    if (name) return readFile(join(dir, name), 'utf8');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no ${suffix} file in ${dir} within ${ms} ms`);
+};
+
 const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
@@ -84,6 +94,23 @@ describe('pnpm start with nothing configured (embedded mode)', () => {
         const status = (await (await fetch(`${url}/api/v1/status`)).json()) as SystemStatus;
         expect(status.ok).toBe(true);
         expect(status.services.every((s) => s.status?.database.driver === 'pglite')).toBe(true);
+        if (round === 1) {
+          // With no SMTP_URL, mail lands in DATA_DIR/outbox, and its link names the port the gateway listens on.
+          const register = await fetch(`${url}/api/v1/auth/register`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              name: 'newcomer',
+              email: 'newcomer@example.com',
+              password: 'correct horse battery staple',
+              verify: 'link',
+            }),
+          });
+          expect(register.status).toBe(201);
+          const mail = await waitForFile(join(dataDir, 'outbox'), '.eml');
+          expect(mail).toContain('To: newcomer@example.com');
+          expect(mail.replace(/=\r?\n/g, '')).toContain(`http://localhost:${port}/api/v1/auth/verify-email?token=3D`);
+        }
       } finally {
         expect(await stop(run), `round ${round} exit code`).toBe(0);
       }
@@ -112,12 +139,13 @@ describe.each(distributed)('pnpm start with %s configured (distributed mode)', (
     const db = await createTestDatabaseUrl();
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
+    const namespace = `t${Math.random().toString(36).slice(2, 10)}`;
     const run = pnpmStart({
       PORT: String(port),
       HOST: '127.0.0.1',
       NATS_URL: process.env.NATS_URL,
       DATABASE_URL: db.url,
-      BUS_NAMESPACE: `t${Math.random().toString(36).slice(2, 10)}`,
+      BUS_NAMESPACE: namespace,
       LOG_LEVEL: 'warn',
     });
     try {
@@ -130,6 +158,7 @@ describe.each(distributed)('pnpm start with %s configured (distributed mode)', (
     } finally {
       expect(await stop(run)).toBe(0);
       await db.drop();
+      await dropBusNamespace(process.env.NATS_URL, namespace);
     }
   }, 180_000);
 });

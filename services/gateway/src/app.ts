@@ -3,9 +3,13 @@ import { type ReadinessCheck, type SharedInfra, serviceKit } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { GatewayConfig } from './config.ts';
+import authenticate from './plugins/authenticate.ts';
 import openapi from './plugins/openapi.ts';
 import problem from './plugins/problem.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { jwksRoutes } from './routes/jwks.ts';
 import { statusRoutes } from './routes/status.ts';
+import { userRoutes } from './routes/users.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -37,9 +41,20 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
     );
   });
 
+  await app.register(authenticate, {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    busTimeoutMs: config.BUS_TIMEOUT_MS,
+  });
+
+  const timeoutMs = config.BUS_TIMEOUT_MS;
+  await app.register(jwksRoutes);
   await app.register(
     async (api) => {
-      await api.register(statusRoutes, { timeoutMs: config.BUS_TIMEOUT_MS });
+      await api.register(statusRoutes, { timeoutMs });
+      await api.register(accountRoutes, { timeoutMs });
+      await api.register(userRoutes, { timeoutMs });
+      await api.register(jwksRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -8,6 +8,9 @@ export const GatewayConfigSchema = Type.Object({
   ADMIN_EMAILS: ConfigFields.ADMIN_EMAILS,
   /** How long the gateway waits for a service before answering 504. */
   BUS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 5_000 }),
+  /** The `iss` and `aud` access tokens must carry: the auth service signs with the same values. */
+  JWT_ISSUER: ConfigFields.JWT_ISSUER,
+  JWT_AUDIENCE: ConfigFields.JWT_AUDIENCE,
 });
 export type GatewayConfig = Static<typeof GatewayConfigSchema>;
 

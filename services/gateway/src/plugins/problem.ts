@@ -36,7 +36,16 @@ export const problem = (status: number, code: string, detail: string, extra: Rec
   code,
 });
 
-export const sendProblem = (reply: FastifyReply, body: Problem, retryAfterSeconds = 5): FastifyReply => {
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+/** Whole seconds, at least 1, from a service's `extra.retryAfter`; the default when it gave none. */
+const retryAfterOf = (extra: Record<string, unknown> | undefined): number => {
+  const value = extra?.retryAfter;
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.ceil(value) : DEFAULT_RETRY_AFTER_SECONDS;
+};
+
+/** 429 and 503 always say when to come back (`Retry-After`, seconds). */
+export const sendProblem = (reply: FastifyReply, body: Problem, retryAfterSeconds = retryAfterOf(body)): FastifyReply => {
   if (body.status === 429 || body.status === 503) reply.header('retry-after', String(retryAfterSeconds));
   return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
 };
