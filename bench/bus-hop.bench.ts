@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { dropBusNamespace } from '@parley/kit/testing';
 import { withCpu } from './lib/cpu.ts';
+import { serverEnv } from './lib/env.ts';
 import { measure } from './lib/load.ts';
 import { probeNats } from './lib/nats.ts';
 import { startServer } from './lib/server-process.ts';
@@ -21,20 +21,6 @@ interface Case {
   transport: 'memory' | 'nats';
 }
 
-/** Same database (in-memory PGlite) everywhere, nothing from the caller's DATABASE_URL/NATS_URL leaking in. */
-const serverEnv = (nats: string | undefined): NodeJS.ProcessEnv => {
-  const { DATABASE_URL: _db, NATS_URL: _nats, ...env } = process.env;
-  return {
-    ...env,
-    DATA_DIR: 'memory://',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    BUS_NAMESPACE: `bench${randomUUID().slice(0, 8)}`,
-    ...(nats ? { NATS_URL: nats } : {}),
-  };
-};
-
 /** One request before the load: the route answers, the database is up, and the read went over the expected transport. */
 async function check(url: string, c: Case): Promise<void> {
   const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
@@ -45,7 +31,7 @@ async function check(url: string, c: Case): Promise<void> {
 }
 
 async function runCase(c: Case): Promise<BenchRow> {
-  const env = serverEnv(c.nats);
+  const env = serverEnv(c.nats ? { NATS_URL: c.nats } : {});
   const server = await startServer(c.script, env);
   try {
     const url = `${server.url}${PATH}`;

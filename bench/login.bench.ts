@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { extractCode, type SmtpCapture, startSmtpCapture } from '../packages/kit/src/testing/index.ts';
 import { loadAuthConfig } from '../services/auth/src/config.ts';
+import { serverEnv } from './lib/env.ts';
 import { type ServerProcess, startServer } from './lib/server-process.ts';
 import type { Benchmark, BenchRow } from './lib/types.ts';
 
@@ -23,20 +24,6 @@ const PASSWORD = 'violet tundra marmalade sprocket 42';
 const LOGIN_PATH = '/api/v1/auth/login';
 const LIMIT = 'raw argon2id verify';
 const CASE = `POST ${LOGIN_PATH} (gateway → in-process bus → auth)`;
-
-/** The stack's environment: in-memory PGlite and bus, mail over SMTP to the capture in this process. */
-const serverEnv = (smtpUrl: string): NodeJS.ProcessEnv => {
-  const { DATABASE_URL: _db, NATS_URL: _nats, ...env } = process.env;
-  return {
-    ...env,
-    DATA_DIR: 'memory://',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    BUS_NAMESPACE: `bench${randomUUID().slice(0, 8)}`,
-    SMTP_URL: smtpUrl,
-  };
-};
 
 interface RawFigures {
   verifiesPerSec: number;
@@ -211,7 +198,7 @@ const benchmark: Benchmark = {
   async run() {
     const smtp = await startSmtpCapture();
     try {
-      const env = serverEnv(smtp.url);
+      const env = serverEnv({ SMTP_URL: smtp.url });
       const config = loadAuthConfig(env);
       const params = {
         memoryKiB: config.ARGON2_MEMORY_KIB,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Logger } from '../logger.ts';
-import type { Mailer, MailMessage, SentMail } from './types.ts';
+import { type Mailer, type MailMessage, type SentMail, toNodemailer } from './types.ts';
 
 /** `${dataDir}/outbox`, or a per-process folder under the OS temp dir for `memory://`. */
 export const outboxDir = (dataDir: string): string =>
@@ -37,13 +37,7 @@ export const createOutboxMailer = (options: { from: string; dataDir: string; log
         throw error;
       });
       await ready;
-      const info = await transport.sendMail({
-        from: options.from,
-        to: message.to,
-        subject: message.subject,
-        text: message.text,
-        html: message.html,
-      });
+      const info = await transport.sendMail(toNodemailer(options.from, message));
       const raw = info.message;
       if (!Buffer.isBuffer(raw)) throw new Error('nodemailer stream transport did not return a buffer');
       const name = `${fileTimestamp(new Date())}-${sanitizeMessageId(info.messageId)}.eml`;

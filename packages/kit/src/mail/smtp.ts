@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { Logger } from '../logger.ts';
 import { parseSmtpUrl, scrubCredentials } from './smtp-url.ts';
-import type { Mailer, MailMessage, SentMail } from './types.ts';
+import { type Mailer, type MailMessage, type SentMail, toNodemailer } from './types.ts';
 
 /** An error from an SMTP send: names the server (host:port), never the credentials. */
 export class MailSendError extends Error {
@@ -36,13 +36,7 @@ export const createSmtpMailer = (options: { smtpUrl: string; from: string; logge
     async send(message: MailMessage): Promise<SentMail> {
       if (closed) throw new Error(`Mailer for SMTP ${endpoint.label} is closed`);
       try {
-        const info = await transport.sendMail({
-          from: options.from,
-          to: message.to,
-          subject: message.subject,
-          text: message.text,
-          html: message.html,
-        });
+        const info = await transport.sendMail(toNodemailer(options.from, message));
         options.logger.debug({ to: message.to, subject: message.subject, smtp: endpoint.label }, 'mail sent');
         return { messageId: info.messageId, via: 'smtp' };
       } catch (error) {

@@ -28,3 +28,12 @@ export interface MailerOptions {
   dataDir: string;
   logger: Logger;
 }
+
+/** The message as nodemailer takes it: always both a text and an HTML part. */
+export const toNodemailer = (from: string, message: MailMessage) => ({
+  from,
+  to: message.to,
+  subject: message.subject,
+  text: message.text,
+  html: message.html,
+});
