@@ -1,4 +1,5 @@
 import { AuthErrors } from './auth/errors.ts';
+import { MediaErrors } from './media/errors.ts';
 
 /**
  * Every machine error code Parley answers with, and the HTTP status it maps to.
@@ -21,6 +22,7 @@ export const ErrorCodes = {
   SERVICE_UNAVAILABLE: 503,
   UPSTREAM_TIMEOUT: 504,
   ...AuthErrors,
+  ...MediaErrors,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
