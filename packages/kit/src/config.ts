@@ -101,6 +101,11 @@ export const ConfigFields = {
       'must start with a lowercase letter followed by up to 30 of a-z, 0-9, _ or - (pattern ^[a-z][a-z0-9_-]{0,30}$)',
   }),
   NATS_STREAM_REPLICAS: integerField(1, 5, 1),
+  /** Where upload bytes live: `fs` under DATA_DIR/blobs, or `nats` (JetStream Object Store, needs NATS_URL). */
+  BLOB_STORE: Type.Union([Type.Literal('fs'), Type.Literal('nats')], {
+    default: 'fs',
+    [ERROR_MESSAGE]: 'must be fs or nats',
+  }),
   /** Access tokens: the auth service signs with these claims and the gateway requires them. */
   JWT_ISSUER: Type.String({ default: 'parley', minLength: 1 }),
   JWT_AUDIENCE: Type.String({ default: 'parley-api', minLength: 1 }),

@@ -1,3 +1,4 @@
+export * from './blob/index.ts';
 export * from './bus/index.ts';
 export * from './bus/types.ts';
 export * from './config.ts';

@@ -1,5 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
+import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
+import { blobBucketName } from '../blob/shared.ts';
 import { deadLetterStreamName, eventStreamName } from '../bus/subject.ts';
 
 /**
@@ -16,6 +18,21 @@ export const dropBusNamespace = async (natsUrl: string | undefined, namespace: s
         if (!/not found/i.test(err.message)) throw err;
       });
     }
+  } finally {
+    await nc.close();
+  }
+};
+
+/** Deletes the blob store bucket (`BLOB_STORE=nats`) of a throwaway namespace, with everything in it. */
+export const dropBlobBucket = async (natsUrl: string | undefined, namespace: string): Promise<void> => {
+  if (!natsUrl) return;
+  const nc = await connect({ servers: natsUrl.split(','), timeout: 5_000 });
+  try {
+    const os = await new Objm(nc).open(blobBucketName(namespace)).catch((err: Error) => {
+      if (/not found/i.test(err.message)) return null;
+      throw err;
+    });
+    await os?.destroy();
   } finally {
     await nc.close();
   }
