@@ -1,2 +1,2 @@
-export { default as mediaApp, type MediaOptions, migrationsFolder } from './app.ts';
-export { loadMediaConfig, type MediaConfig, MediaConfigSchema } from './config.ts';
+export { createMediaDeps, default as mediaApp, type MediaOptions, migrationsFolder } from './app.ts';
+export { loadMediaConfig, type MediaConfig, MediaConfigSchema, rulesOf } from './config.ts';

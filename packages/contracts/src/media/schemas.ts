@@ -23,6 +23,8 @@ export const MediaObject = Type.Object({
   thumbnailUrl: Type.Union([Type.String(), Type.Null()]),
   /** A signed, expiring URL that works without headers (for `<img src>`). */
   signedUrl: Type.String(),
+  /** The same for the thumbnail, once it exists (null before, and for kinds that have none). */
+  signedThumbnailUrl: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   createdAt: Type.String({ format: 'date-time' }),
 });
 export type MediaObject = Static<typeof MediaObject>;

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import {
+  acceptsType,
+  type EndpointRequest,
+  ImageKinds,
+  type MediaEndpoints,
+  MediaEvents,
+  type MediaObject,
+  ParleyError,
+} from '@parley/contracts';
+import type { MediaRow } from '../db/schema/media-objects.ts';
+import { mediaError } from '../errors.ts';
+import { type BlobRefs, readAll } from './blobs.ts';
+import type { MediaDeps } from './deps.ts';
+import { record, who } from './events.ts';
+import { type ImageInfo, probeImage } from './images.ts';
+import { limiter } from './limiter.ts';
+import type { Rooms } from './rooms.ts';
+import type { Views } from './views.ts';
+
+type RegisterRequest = EndpointRequest<typeof MediaEndpoints.register>;
+
+// Reading a header holds the whole image in memory (at most the kind's limit): bound how many at once.
+const CONCURRENT_PROBES = 4;
+
+/** Opaque and unguessable: 128 random bits, URL-safe. */
+export const newMediaId = (): string => randomBytes(16).toString('base64url');
+
+/** For display and Content-Disposition only: no path, no control characters. */
+export const cleanFilename = (name: string): string => {
+  const base = name.split(/[/\\]/).pop() ?? '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  const clean = base.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
+  return clean.slice(0, 255) || 'untitled';
+};
+
+export const createUploads = (deps: MediaDeps, refs: BlobRefs, rooms: Rooms, views: Views) => {
+  const { config, rules, store, transaction, bus, now, log } = deps;
+  const slot = limiter(CONCURRENT_PROBES);
+
+  /** Everything that can refuse an upload, before anything is written. */
+  const inspect = async (req: RegisterRequest, size: number): Promise<ImageInfo | null> => {
+    const { kind, contentType, sha256 } = req;
+    // Again, though the gateway checked while streaming: no caller of the bus is trusted with limits.
+    if (!acceptsType(rules, kind, contentType)) {
+      throw mediaError('UNSUPPORTED_FILE_TYPE', `A ${kind} cannot be of type ${contentType}`);
+    }
+    if (size > rules[kind].maxBytes) {
+      throw mediaError('FILE_TOO_LARGE', `A ${kind} may be at most ${rules[kind].maxBytes} bytes`);
+    }
+    if (req.roomId && !(await rooms.isMember(req.roomId, req.caller.userId))) {
+      throw new ParleyError('NOT_FOUND', 'No such room');
+    }
+    if (!ImageKinds.includes(kind)) return null;
+    return slot(async () => {
+      const stream = await store.get(sha256);
+      if (!stream) throw mediaError('BLOB_MISSING', 'The uploaded bytes are gone; upload again');
+      return probeImage(await readAll(stream, rules[kind].maxBytes), contentType, config.MAX_IMAGE_PIXELS);
+    });
+  };
+
+  return {
+    async register(req: RegisterRequest): Promise<MediaObject> {
+      const { caller, kind, sha256, contentType } = req;
+      const stat = await store.stat(sha256);
+      if (!stat) throw mediaError('BLOB_MISSING', 'The uploaded bytes are gone; upload again');
+      if (stat.size !== req.size)
+        log.warn({ sha256, declared: req.size, stored: stat.size }, 'media: size differs from the store');
+      let row: MediaRow;
+      try {
+        const image = await inspect(req, stat.size);
+        row = await transaction(async (repos) => {
+          const { size } = await refs.reference(repos, sha256);
+          return repos.media.insert({
+            id: newMediaId(),
+            ownerId: caller.userId,
+            kind,
+            contentType,
+            sizeBytes: size,
+            sha256,
+            createdAt: now(),
+            filename: cleanFilename(req.filename),
+            roomId: req.roomId ?? null,
+            width: image?.width ?? null,
+            height: image?.height ?? null,
+          });
+        });
+      } catch (err) {
+        // Refused bytes must not linger in the store (unless another upload uses the same bytes).
+        await refs.discard(sha256);
+        throw err;
+      }
+      const event = { mediaId: row.id, ownerId: row.ownerId, kind, contentType, size: row.sizeBytes, sha256, roomId: row.roomId };
+      try {
+        await record(bus, MediaEvents.uploaded, event, who(caller, caller.userId));
+      } catch (err) {
+        // Without its event the upload would never get a thumbnail nor reach the room: undo it.
+        await undo(row.id, sha256).catch((undoErr) =>
+          log.error({ err: undoErr, mediaId: row.id }, 'media: could not undo upload'),
+        );
+        throw err;
+      }
+      return views.toMediaObject(row);
+    },
+  };
+
+  async function undo(mediaId: string, sha256: string): Promise<void> {
+    const last = await transaction(async (repos) => {
+      await repos.media.delete(mediaId);
+      return refs.release(repos, sha256);
+    });
+    if (last) await refs.collect(sha256);
+  }
+};
+export type Uploads = ReturnType<typeof createUploads>;
