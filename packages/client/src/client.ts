@@ -1,6 +1,10 @@
 import {
   AuthRoutes,
+  type AvatarReply,
   type Jwks,
+  type MediaObject,
+  MediaPaths,
+  MediaRoutes,
   PROBLEM_CONTENT_TYPE,
   type Problem,
   type RouteBody,
@@ -9,7 +13,9 @@ import {
   type RouteQuery,
   type RouteReply,
   Routes,
+  type UploadKind,
 } from '@parley/contracts';
+import type { Static } from 'typebox';
 import { ParleyApiError } from './errors.ts';
 
 export interface ClientOptions {
@@ -33,6 +39,9 @@ type InputOf<R extends RouteDef> = (Has<R['params']> extends true ? { params: Ro
   (Has<R['body']> extends true ? { body: RouteBody<R> } : object) & { headers?: Record<string, string> };
 
 const API_PREFIX = '/api/v1';
+
+// A Node Buffer is a Uint8Array over a possibly shared ArrayBuffer; Blob copies the bytes it is given either way.
+const asBlob = (file: Blob | Uint8Array): Blob => (file instanceof Blob ? file : new Blob([file as Uint8Array<ArrayBuffer>]));
 
 /** Typed client of the public API, built only on the route definitions in contracts. */
 export const createClient = (options: ClientOptions) => {
@@ -106,12 +115,44 @@ export const createClient = (options: ClientOptions) => {
     confirmEmailChange: (code: string) => call(A.confirmEmailChange, { body: { code } }),
     search: (q: string, page: { limit?: number; cursor?: string } = {}) => call(A.searchUsers, { query: { q, ...page } }),
     get: (id: string) => call(A.getUser, { params: { id } }),
-    /** Multipart `file`; not a contracts route (it is not JSON). */
-    setAvatar: async (file: Blob, filename = 'avatar') => {
+    /** Multipart `file` (a PNG, JPEG or WebP); not a contracts route (it is not JSON). */
+    setAvatar: async (file: Blob | Uint8Array, filename = 'avatar') => {
       const form = new FormData();
-      form.append('file', file, filename);
-      return parse<{ avatarUrl: string | null }>(await raw('PUT', `${API_PREFIX}/users/me/avatar`, { body: form }));
+      form.append('file', asBlob(file), filename);
+      return parse<Static<typeof AvatarReply>>(await raw('PUT', `${API_PREFIX}${MediaPaths.avatar}`, { body: form }));
     },
+  };
+
+  /** A media URL as the API gives it (a path, or absolute), with this client's token. 304 is returned, other non-2xx thrown. */
+  const openMedia = async (url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Response> => {
+    const path = /^https?:/i.test(url) ? url.slice(new URL(url).origin.length) : url;
+    const res = await raw(method, path, { headers: { accept: '*/*', ...headers } });
+    if (!res.ok && res.status !== 304) await parse(res);
+    return res;
+  };
+
+  /** Uploads and the bytes of media (API.md's Media section; `POST /media` is docs/media.md's). */
+  const media = {
+    /** `kind` goes before the file in the form: the gateway needs it to check the bytes as they stream. */
+    upload: async (kind: UploadKind, file: Blob | Uint8Array, filename = 'file'): Promise<MediaObject> => {
+      const form = new FormData();
+      form.append('kind', kind);
+      form.append('file', asBlob(file), filename);
+      return parse<MediaObject>(await raw('POST', `${API_PREFIX}${MediaPaths.upload}`, { body: form }));
+    },
+    list: (query: RouteQuery<typeof MediaRoutes.listMine> = {}) => call(MediaRoutes.listMine, { query }),
+    delete: (id: string) => call(MediaRoutes.delete, { params: { id } }),
+    /** The bytes as a Response (`range: 'bytes=0-99'` and other headers may be passed); `thumbnail` for an image's WebP. */
+    open: (id: string, options: { thumbnail?: boolean; headers?: Record<string, string>; method?: 'GET' | 'HEAD' } = {}) =>
+      openMedia(
+        `${API_PREFIX}${MediaPaths[options.thumbnail ? 'thumbnail' : 'original'].replace(':id', encodeURIComponent(id))}`,
+        options.headers,
+        options.method,
+      ),
+    /** Any media URL the API handed out (`url`, `thumbnailUrl`, `signedUrl`, an avatarUrl). */
+    openUrl: (url: string, headers?: Record<string, string>) => openMedia(url, headers),
+    bytes: async (id: string, options: { thumbnail?: boolean } = {}): Promise<Uint8Array> =>
+      new Uint8Array(await (await media.open(id, options)).arrayBuffer()),
   };
 
   return {
@@ -119,6 +160,7 @@ export const createClient = (options: ClientOptions) => {
     raw,
     auth,
     users,
+    media,
     withToken: (accessToken: string) => createClient({ ...options, accessToken }),
     status: () => call(Routes.getSystemStatus),
     serviceStatus: (service: import('@parley/contracts').ServiceName) => call(Routes.getServiceStatus, { params: { service } }),

@@ -91,20 +91,6 @@ describe('my account', () => {
       'INVALID_CREDENTIALS',
     );
   });
-
-  it('answers an avatar upload with 503 SERVICE_UNAVAILABLE: the media service is not in this version', async () => {
-    const { client } = await registerVerified(ms, newUser('avatar'));
-    const png = new Blob([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex')], { type: 'image/png' });
-    const err = await failure(client.users.setAvatar(png, 'me.png'), 503, 'SERVICE_UNAVAILABLE');
-    expect(err.problem.detail).toMatch(/media service/);
-    expect(Number(err.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    await failure(ms.client.users.setAvatar(png, 'me.png'), 401, 'UNAUTHORIZED');
-
-    const doc = (await ms.client.ops.openapi()) as {
-      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
-    };
-    expect(Object.keys(doc.paths['/api/v1/users/me/avatar']?.put?.responses ?? {})).toContain('503');
-  });
 });
 
 describe('other people', () => {

@@ -1,13 +1,15 @@
-import { ServiceNames, StatusEndpoints } from '@parley/contracts';
-import { type ReadinessCheck, type SharedInfra, serviceKit } from '@parley/kit';
+import { mediaRules, ServiceNames, StatusEndpoints } from '@parley/contracts';
+import { createBlobStore, type ReadinessCheck, type SharedInfra, serviceKit } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { GatewayConfig } from './config.ts';
+import { createUploads } from './lib/upload.ts';
 import authenticate from './plugins/authenticate.ts';
 import openapi from './plugins/openapi.ts';
 import problem from './plugins/problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { jwksRoutes } from './routes/jwks.ts';
+import { mediaRoutes } from './routes/media.ts';
 import { statusRoutes } from './routes/status.ts';
 import { userRoutes } from './routes/users.ts';
 
@@ -47,13 +49,25 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
     busTimeoutMs: config.BUS_TIMEOUT_MS,
   });
 
+  // Uploads stream through the gateway straight into the store; the media service only records them.
+  const blobs = await createBlobStore({
+    driver: config.BLOB_STORE,
+    dataDir: config.DATA_DIR,
+    natsUrl: config.NATS_URL,
+    namespace: config.BUS_NAMESPACE,
+    replicas: config.NATS_STREAM_REPLICAS,
+  });
+  app.addHook('onClose', () => blobs.close());
+  const uploads = createUploads({ blobs, rules: mediaRules(config) });
+
   const timeoutMs = config.BUS_TIMEOUT_MS;
   await app.register(jwksRoutes);
   await app.register(
     async (api) => {
       await api.register(statusRoutes, { timeoutMs });
       await api.register(accountRoutes, { timeoutMs });
-      await api.register(userRoutes, { timeoutMs });
+      await api.register(userRoutes, { timeoutMs, uploads });
+      await api.register(mediaRoutes, { timeoutMs, blobs, uploads });
       await api.register(jwksRoutes);
     },
     { prefix: '/api/v1' },

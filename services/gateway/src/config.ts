@@ -1,6 +1,11 @@
-import { DefaultPorts } from '@parley/contracts';
-import { baseServiceConfig, ConfigFields, loadConfig } from '@parley/kit';
-import { type Static, Type } from 'typebox';
+import { DefaultPorts, MediaKinds, type UploadLimitVariable, uploadLimitVariable } from '@parley/contracts';
+import { baseServiceConfig, ConfigFields, integerField, loadConfig } from '@parley/kit';
+import { type Static, type TInteger, type TOptional, Type } from 'typebox';
+
+/** `UPLOAD_LIMIT_<KIND>_BYTES`, the same variables the media service reads: the gateway enforces them while streaming. */
+const uploadLimits = Object.fromEntries(
+  MediaKinds.map((kind) => [uploadLimitVariable(kind), Type.Optional(integerField(1, 64 * 1024 ** 3))]),
+) as unknown as Record<UploadLimitVariable, TOptional<TInteger>>;
 
 export const GatewayConfigSchema = Type.Object({
   ...baseServiceConfig(DefaultPorts.gateway).properties,
@@ -11,6 +16,8 @@ export const GatewayConfigSchema = Type.Object({
   /** The `iss` and `aud` access tokens must carry: the auth service signs with the same values. */
   JWT_ISSUER: ConfigFields.JWT_ISSUER,
   JWT_AUDIENCE: ConfigFields.JWT_AUDIENCE,
+  BLOB_STORE: ConfigFields.BLOB_STORE,
+  ...uploadLimits,
 });
 export type GatewayConfig = Static<typeof GatewayConfigSchema>;
 

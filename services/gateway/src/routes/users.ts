@@ -1,10 +1,14 @@
-import { AuthEndpoints, AuthRoutes, ParleyError, Problem } from '@parley/contracts';
+import multipart from '@fastify/multipart';
+import { AuthEndpoints, AuthRoutes, AvatarReply, MediaEndpoints, MediaPaths, Problem } from '@parley/contracts';
+import { runWithContext } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { registerRoute } from '../lib/route.ts';
+import type { Uploads } from '../lib/upload.ts';
+import { multipartBody, uploadRouteOptions } from '../lib/upload-route.ts';
 
 export interface UserRoutesOptions {
   timeoutMs: number;
+  uploads: Uploads;
 }
 
 /** The Users section of API.md. */
@@ -34,42 +38,34 @@ export async function userRoutes(app: FastifyInstance, opts: UserRoutesOptions):
     bus.request(AuthEndpoints.getUser, { caller, id: params.id }, read),
   );
 
-  await app.register(avatarRoute);
+  await app.register(avatarRoute, opts);
 }
 
-/**
- * Avatars are stored by the media service, which this version does not have yet: the route exists,
- * authenticates, and says so with 503. Any body is accepted unread, so an upload gets that answer, not 415.
- */
-async function avatarRoute(app: FastifyInstance): Promise<void> {
-  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+/** API.md's avatar upload: an image checked by its bytes, stored as kind `avatar`, its URL set on my account. */
+async function avatarRoute(app: FastifyInstance, opts: UserRoutesOptions): Promise<void> {
+  const { bus } = app.parley;
+  const call = { timeoutMs: opts.timeoutMs };
+  await app.register(multipart);
   app.put(
-    '/users/me/avatar',
+    MediaPaths.avatar,
     {
       schema: {
-        summary: 'Set my avatar (multipart `file`, an image) — not available in this version',
-        description:
-          'Answers 503 SERVICE_UNAVAILABLE: avatar uploads need the media service, which is not part of this version yet. ' +
-          'When it is, this takes multipart/form-data with one `file` part and answers 200 {avatarUrl}, 413 or 415.',
+        summary: 'Set my avatar: multipart `file`, a PNG, JPEG or WebP image (decided from its bytes)',
         tags: ['users'],
-        consumes: ['multipart/form-data'],
+        ...multipartBody({}),
         security: [{ bearer: [] }],
-        response: {
-          200: Type.Object({ avatarUrl: Type.Union([Type.String(), Type.Null()]) }),
-          '4xx': Problem,
-          503: { ...Problem, description: 'Always, in this version: the media service is not part of it yet' },
-        },
+        response: { 200: AvatarReply, '4xx': Problem, '5xx': Problem },
       },
+      ...uploadRouteOptions,
       onRequest: app.authenticate,
     },
-    async () => {
-      throw new ParleyError(
-        'SERVICE_UNAVAILABLE',
-        'Avatar uploads need the media service, which is not part of this version yet',
-        {
-          extra: { retryAfter: 86_400 },
-        },
-      );
-    },
+    (req, reply) =>
+      runWithContext({ requestId: req.id }, async () => {
+        const caller = req.caller!;
+        const file = await opts.uploads.receive(req, reply, { kind: 'avatar' });
+        const media = await bus.request(MediaEndpoints.register, { caller, ...file }, call);
+        // The path, not a signed URL: it never expires, and any signed-in user may read an avatar.
+        return bus.request(AuthEndpoints.setAvatar, { caller, avatarUrl: media.url }, call);
+      }),
   );
 }

@@ -1,0 +1,144 @@
+import type { Multipart, MultipartFile } from '@fastify/multipart';
+import { isParleyError, type MediaKind, MediaKinds, type MediaRules, ParleyError } from '@parley/contracts';
+import type { BlobStore } from '@parley/kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { drainRequest } from './drain.ts';
+import { sanitizeFilename } from './filename.ts';
+import { SNIFF_BYTES, typeFor } from './sniff.ts';
+
+export interface ReceivedFile {
+  kind: MediaKind;
+  sha256: string;
+  size: number;
+  /** Sniffed from the bytes. */
+  contentType: string;
+  /** The client's name for it, cleaned for display. */
+  filename: string;
+}
+
+export interface ReceiveOptions {
+  /** The kind, when the route fixes it (the avatar) or the query named it; else the form's `kind` field must. */
+  kind?: MediaKind | undefined;
+  /** Kinds the form's `kind` field may name. */
+  kinds?: readonly MediaKind[];
+}
+
+export interface Uploads {
+  /** Streams the form's `file` part into the blob store, checked by its bytes against its kind's rules. */
+  receive(req: FastifyRequest, reply: FastifyReply, options: ReceiveOptions): Promise<ReceivedFile>;
+}
+
+// Form fields are tiny (`kind`); anything bigger or more numerous is not a form of ours.
+const FORM_LIMITS = { fields: 4, fieldSize: 256, fieldNameSize: 64, parts: 8, files: 1, headerPairs: 16 };
+
+const badForm = (detail: string): ParleyError => new ParleyError('BAD_REQUEST', detail);
+
+/**
+ * The upload pipeline. Nothing holds a whole file: the first chunks (≥ 4100 bytes) decide the type,
+ * then they and the rest stream into the store, which hashes as it writes and stops past the limit.
+ * Any refusal drains what the client is still sending, within bounds (see drain.ts).
+ */
+export const createUploads = (deps: { blobs: BlobStore; rules: MediaRules }): Uploads => {
+  const { blobs, rules } = deps;
+  const largest = Math.max(...MediaKinds.map((k) => rules[k].maxBytes));
+
+  const storeFile = async (part: MultipartFile, kind: MediaKind): Promise<ReceivedFile> => {
+    const { maxBytes } = rules[kind];
+    const chunks = part.file[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const head = await readHead(chunks);
+    const contentType = await typeFor(rules, kind, head);
+    try {
+      const stored = await blobs.put(prepend(head, chunks), { maxBytes });
+      return { kind, sha256: stored.sha256, size: stored.size, contentType, filename: sanitizeFilename(part.filename) };
+    } catch (err) {
+      if (isParleyError(err) && err.code === 'FILE_TOO_LARGE') {
+        throw new ParleyError('FILE_TOO_LARGE', `A ${kind} may be at most ${maxBytes} bytes`, { extra: { maxBytes } });
+      }
+      throw err;
+    }
+  };
+
+  const receive = async (req: FastifyRequest, reply: FastifyReply, options: ReceiveOptions): Promise<ReceivedFile> => {
+    if (!req.isMultipart()) throw new ParleyError('UNSUPPORTED_MEDIA_TYPE', 'Send multipart/form-data with a `file` part');
+    let kind = options.kind;
+    let file: MultipartFile | undefined;
+    try {
+      // Past the limit busboy discards the rest of the file: the +1 byte is how the store tells "over".
+      const limits = { ...FORM_LIMITS, fileSize: (kind ? rules[kind].maxBytes : largest) + 1 };
+      for await (const part of req.parts({ limits }) as AsyncIterable<Multipart>) {
+        if (part.type === 'field') {
+          if (part.fieldname === 'kind' && !options.kind) kind = parseKind(part.value, options.kinds ?? MediaKinds);
+          continue;
+        }
+        file = part;
+        if (part.fieldname !== 'file') throw badForm('The form’s file part must be named `file`');
+        if (!kind) throw badForm('Name the `kind` (a form field before the file, or `?kind=`)');
+        break;
+      }
+      if (!file || !kind) throw badForm('The form has no `file` part');
+      const received = await storeFile(file, kind);
+      // Whatever follows the file (a closing boundary, or junk) is read within bounds.
+      drainRequest(req, reply);
+      return received;
+    } catch (err) {
+      file?.file.destroy();
+      drainRequest(req, reply);
+      throw asClientError(err);
+    }
+  };
+
+  return { receive };
+};
+
+/** Chunks until at least SNIFF_BYTES are in hand (or the file ended), as one buffer. */
+const readHead = async (chunks: AsyncIterator<Buffer>): Promise<Buffer> => {
+  const taken: Buffer[] = [];
+  let length = 0;
+  while (length < SNIFF_BYTES) {
+    const next = await chunks.next();
+    if (next.done) break;
+    taken.push(next.value);
+    length += next.value.length;
+  }
+  return Buffer.concat(taken, length);
+};
+
+/** The store writes and hashes per chunk: socket-sized pieces (~64 KiB) are joined up to this first. */
+const WRITE_CHUNK = 512 * 1024;
+
+/** `head`, then the rest of the file, in pieces of about WRITE_CHUNK bytes (one piece held at a time). */
+async function* prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = head.length > 0 ? [head] : [];
+  let size = head.length;
+  for (;;) {
+    const next = await rest.next();
+    if (!next.done) {
+      pending.push(next.value);
+      size += next.value.length;
+    }
+    if (size >= WRITE_CHUNK || (next.done && size > 0)) {
+      yield pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, size);
+      pending = [];
+      size = 0;
+    }
+    if (next.done) return;
+  }
+}
+
+export const parseKind = (value: unknown, allowed: readonly MediaKind[]): MediaKind => {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as MediaKind;
+  throw new ParleyError('VALIDATION_FAILED', `kind must be one of ${allowed.join(', ')}`);
+};
+
+const MALFORMED = /multipart|part header|end of form|boundary|terminated early/i;
+
+/** busboy's and @fastify/multipart's own errors mean a malformed form or one over its limits: the client's fault. */
+const asClientError = (err: unknown): unknown => {
+  if (isParleyError(err)) return err;
+  const e = err as { statusCode?: number; code?: string; message?: string };
+  if (e.code?.startsWith('FST_') && e.statusCode === 413) {
+    return new ParleyError('PAYLOAD_TOO_LARGE', `The form has too many parts or too large a field: ${e.message}`);
+  }
+  if (typeof e.message === 'string' && MALFORMED.test(e.message)) return badForm(`Malformed multipart body: ${e.message}`);
+  return err;
+};
