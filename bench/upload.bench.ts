@@ -4,10 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@parley/kit/testing';
 import { dropBlobBucket, dropBusNamespace, extractCode, startSmtpCapture } from '../packages/kit/src/testing/index.ts';
 import { serverEnv } from './lib/env.ts';
 import { probeNats } from './lib/nats.ts';
-import { freePort, type RssSampler, type ServiceProcess, sampleRss, startService } from './lib/services.ts';
+import { type RssSampler, type ServiceProcess, sampleRss, startService } from './lib/services.ts';
 import type { Benchmark, BenchRow } from './lib/types.ts';
 
 const MiB = 1024 * 1024;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@parley/kit/testing';
 
 export interface ServiceProcess {
   name: string;
@@ -11,17 +11,6 @@ export interface ServiceProcess {
   /** SIGTERM, then SIGKILL if it has not exited within 10 s. Safe to call twice. */
   stop(): Promise<void>;
 }
-
-/** A port nobody listens on right now (the OS picks it). */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /**
  * `services/<name>/src/server.ts` in its own Node process, as production runs it (its own port,

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { createClient, type ParleyClient } from '@parley/client';
-import { createTestDatabaseUrl, dropBusNamespace } from '@parley/kit/testing';
+import { createTestDatabaseUrl, dropBusNamespace, freePort } from '@parley/kit/testing';
+
+export { freePort };
+
 import { type Stack, startStack } from './stack.ts';
 
 export interface TestStack extends Stack {
@@ -51,14 +53,3 @@ export async function startTestStack(overrides: NodeJS.ProcessEnv = {}): Promise
     };
   }
 }
-
-/** A port nobody listens on right now (the OS picks it). */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });

@@ -17,26 +17,21 @@ import {
   openSharedPglite,
   type SharedInfra,
 } from '@parley/kit';
-import { createTestDatabaseUrl, dropBusNamespace, type SmtpCapture, startSmtpCapture } from '@parley/kit/testing';
+import {
+  createTestClock,
+  createTestDatabaseUrl,
+  dropBusNamespace,
+  type SmtpCapture,
+  startSmtpCapture,
+  type TestClock,
+} from '@parley/kit/testing';
+
+export { createTestClock, type TestClock };
+
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type AuthConfig, authApp, loadAuthConfig } from '../../src/index.ts';
 
 const LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
-
-/** A clock the tests move forward instead of sleeping. */
-export interface TestClock {
-  (): Date;
-  advance(seconds: number): void;
-}
-
-export const createTestClock = (): TestClock => {
-  let offsetMs = 0;
-  return Object.assign(() => new Date(Date.now() + offsetMs), {
-    advance: (seconds: number) => {
-      offsetMs += seconds * 1000;
-    },
-  });
-};
 
 export interface AuthWorld {
   /** The bus as the gateway sees it: requests go to the auth service under test. */

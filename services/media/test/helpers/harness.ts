@@ -28,26 +28,14 @@ import {
   type SharedInfra,
   type Subscription,
 } from '@parley/kit';
-import { createTestDatabaseUrl, dropBlobBucket, dropBusNamespace } from '@parley/kit/testing';
+import { createTestClock, createTestDatabaseUrl, dropBlobBucket, dropBusNamespace, type TestClock } from '@parley/kit/testing';
+
+export { createTestClock, type TestClock };
+
 import Fastify, { type FastifyInstance } from 'fastify';
 import { loadMediaConfig, type MediaConfig, mediaApp } from '../../src/index.ts';
 
 const LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
-
-/** A clock the tests move forward instead of sleeping. */
-export interface TestClock {
-  (): Date;
-  advance(seconds: number): void;
-}
-
-export const createTestClock = (): TestClock => {
-  let offsetMs = 0;
-  return Object.assign(() => new Date(Date.now() + offsetMs), {
-    advance: (seconds: number) => {
-      offsetMs += seconds * 1000;
-    },
-  });
-};
 
 /**
  * A stand-in for chat-notify's `chat.rooms.membership` (the real one comes with the chat issue):
