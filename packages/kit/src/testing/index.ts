@@ -2,4 +2,5 @@ export * from './clock.ts';
 export * from './database.ts';
 export * from './nats.ts';
 export * from './net.ts';
+export * from './service-harness.ts';
 export * from './smtp.ts';

@@ -13,29 +13,15 @@ import {
   MediaEndpoints,
   type MediaKind,
   type MediaObject,
-  ParleyError,
+  type ParleyError,
 } from '@parley/contracts';
-import {
-  type BlobStore,
-  type Bus,
-  createBlobStore,
-  createBus,
-  createLogger,
-  createMemoryHub,
-  fastifyOptions,
-  MEMORY_DATA_DIR,
-  openSharedPglite,
-  type SharedInfra,
-  type Subscription,
-} from '@parley/kit';
-import { createTestClock, createTestDatabaseUrl, dropBlobBucket, dropBusNamespace, type TestClock } from '@parley/kit/testing';
+import { type BlobStore, type Bus, createBlobStore } from '@parley/kit';
+import { createTestClock, dropBlobBucket, startServiceHarness, type TestClock } from '@parley/kit/testing';
 
 export { createTestClock, type TestClock };
 
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { loadMediaConfig, type MediaConfig, mediaApp } from '../../src/index.ts';
-
-const LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
 
 /**
  * A stand-in for chat-notify's `chat.rooms.membership` (the real one comes with the chat issue):
@@ -90,98 +76,46 @@ export const readStream = async (stream: Readable): Promise<Buffer> => {
  * own blob store (BLOB_STORE from the environment, default fs in a temp folder), a clock the test controls.
  */
 export const startMedia = async (env: Record<string, string> = {}): Promise<MediaWorld> => {
-  const database = await createTestDatabaseUrl();
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-media-svc-test-'));
   const clock = createTestClock();
-  // Shared like embedded mode shares them, so further copies see the same bus and database.
-  const pg = database.url ? undefined : await openSharedPglite(MEMORY_DATA_DIR);
-  const shared: SharedInfra = { hub: createMemoryHub(), ...(pg ? { pglite: pg.pglite } : {}) };
-  const config = loadMediaConfig({
-    NATS_URL: process.env.NATS_URL,
-    DATABASE_URL: database.url,
-    DATA_DIR: dataDir,
-    BLOB_STORE: process.env.BLOB_STORE ?? 'fs',
-    BUS_NAMESPACE: `t${randomUUID().slice(0, 8)}`,
-    LOG_LEVEL,
-    PUBLIC_URL: 'https://parley.example.test',
-    ...env,
-  });
-  const newApp = () => {
-    const app = Fastify(fastifyOptions(createLogger({ service: 'media', level: LOG_LEVEL })));
+  const harness = await startServiceHarness({
+    service: 'media',
+    loadConfig: loadMediaConfig,
+    env: { DATA_DIR: dataDir, BLOB_STORE: process.env.BLOB_STORE ?? 'fs', ...env },
     // Not the result of register(): that is a thenable, which an async function would unwrap.
-    void app.register(mediaApp, { config, shared, clock });
-    return app;
-  };
-  const app = newApp();
-  const copies: FastifyInstance[] = [];
-  const stoppers: Subscription[] = [];
-  let bus: Bus | undefined;
-  let store: BlobStore | undefined;
-  const close = async () => {
-    await Promise.allSettled(stoppers.map((s) => s.stop()));
-    await bus?.close();
-    await Promise.all(copies.map((c) => c.close()));
-    await app.close();
-    await store?.close();
-    await pg?.release();
-    await database.drop();
-    await dropBusNamespace(config.NATS_URL, config.BUS_NAMESPACE);
+    register: (app, { config, shared }) => void app.register(mediaApp, { config, shared, clock }),
+  });
+  const { config, bus, call } = harness;
+  harness.onClose(async () => {
     if (config.BLOB_STORE === 'nats') await dropBlobBucket(config.NATS_URL, config.BUS_NAMESPACE);
     await rm(dataDir, { recursive: true, force: true });
-  };
+  });
   const events: EventEnvelope[] = [];
+  let blobs: BlobStore;
   try {
-    await app.ready();
-    bus = await createBus({
-      natsUrl: config.NATS_URL,
-      namespace: config.BUS_NAMESPACE,
-      name: `gateway-${randomUUID().slice(0, 4)}`,
-      source: 'gateway',
-      logger: createLogger({ service: 'gateway', level: LOG_LEVEL }),
-      hub: shared.hub,
-    });
-    store = await createBlobStore({
+    blobs = await createBlobStore({
       driver: config.BLOB_STORE,
       dataDir: config.DATA_DIR,
       natsUrl: config.NATS_URL,
       namespace: config.BUS_NAMESPACE,
       replicas: config.NATS_STREAM_REPLICAS,
     });
+    const store = blobs;
+    harness.onClose(() => store.close());
     await bus.consume({ durable: 'media-events-test', subject: 'evt.media.>' }, (event) => {
       events.push(event.envelope);
       return 'ack';
     });
   } catch (err) {
-    await close().catch(() => {});
+    await harness.close().catch(() => {});
     throw err;
   }
-  const client = bus;
-  const blobs = store;
-  const call: MediaWorld['call'] = (endpoint, payload) => client.request(endpoint, payload);
   const put: MediaWorld['put'] = async (bytes) => blobs.put(Readable.from([bytes]));
   return {
-    bus: client,
-    app,
+    ...harness,
     store: blobs,
     clock,
-    config,
     events,
-    async startCopy() {
-      const copy = newApp();
-      copies.push(copy);
-      await copy.ready();
-      return copy;
-    },
-    call,
-    async fail(endpoint, payload) {
-      try {
-        await call(endpoint, payload);
-      } catch (err) {
-        if (err instanceof ParleyError) return err;
-        throw err;
-      }
-      throw new Error(`expected ${endpoint.subject} to fail`);
-    },
     put,
     async upload(caller, kind, file, extra = {}) {
       const { sha256, size } = await put(file.bytes);
@@ -201,12 +135,14 @@ export const startMedia = async (env: Record<string, string> = {}): Promise<Medi
     },
     serveChat() {
       const rooms = new Map<string, Set<string>>();
-      const sub = client.serve(
+      // Stopped with the harness's bus when the test closes it.
+      const sub = bus.serve(
         ChatEndpoints.membership,
         ({ roomId, userId }) => ({ member: rooms.get(roomId)?.has(userId) ?? false }),
-        { queue: 'chat-notify' },
+        {
+          queue: 'chat-notify',
+        },
       );
-      stoppers.push(sub);
       return {
         rooms,
         join: (roomId, userId) => rooms.set(roomId, (rooms.get(roomId) ?? new Set()).add(userId)),
@@ -214,7 +150,6 @@ export const startMedia = async (env: Record<string, string> = {}): Promise<Medi
         stop: () => sub.stop(),
       };
     },
-    close,
   };
 };
 
