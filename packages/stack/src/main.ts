@@ -8,6 +8,12 @@ import { superviseProcesses } from './supervisor.ts';
 let config: ReturnType<typeof loadGatewayConfig>;
 try {
   config = loadGatewayConfig(process.env);
+  if (config.NATS_URL && !config.DATABASE_URL) {
+    // Every process would open PGlite in the same DATA_DIR/db, and PGlite serves one process per folder.
+    throw new ConfigError(
+      'Invalid configuration:\n  DATABASE_URL: required with NATS_URL (one process per service needs a shared Postgres; for everything in one process, unset NATS_URL)',
+    );
+  }
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   process.stderr.write(`parley: ${err.message}\n`);

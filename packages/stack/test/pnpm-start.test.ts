@@ -133,6 +133,14 @@ describe('pnpm start with bad configuration', () => {
   }, 60_000);
 });
 
+describe('pnpm start with NATS_URL but no DATABASE_URL', () => {
+  it('refuses: separate processes cannot share one PGlite folder', async () => {
+    const run = pnpmStart({ NATS_URL: 'nats://127.0.0.1:4222' });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(/DATABASE_URL: required with NATS_URL/);
+  }, 60_000);
+});
+
 const distributed = process.env.NATS_URL && process.env.DATABASE_URL ? ['NATS + Postgres'] : [];
 describe.each(distributed)('pnpm start with %s configured (distributed mode)', () => {
   it('runs each service as its own process on the shared bus and database', async () => {

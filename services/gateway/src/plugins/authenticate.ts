@@ -90,13 +90,14 @@ async function authenticatePlugin(app: FastifyInstance, opts: AuthenticateOption
   const quick = { timeoutMs: Math.min(timeoutMs, 2_000) };
   const keys = createKeyStore({
     fetchJwks: () => bus.request(AuthEndpoints.jwks, {}, { ...quick, retries: 1 }),
-    onError: (err) => app.log.warn({ err }, 'could not fetch the auth service’s JWKS'),
+    // An unreachable auth service is expected while a cluster starts: the reason, not a stack trace.
+    onError: (err) => app.log.warn({ reason: (err as Error).message }, 'could not fetch the auth service’s JWKS'),
   });
   const revocations = createRevocationList({
     loadLive: () => bus.request(AuthEndpoints.liveRevocations, {}, quick),
     onLoadError: (err, loadedBefore) =>
       app.log[loadedBefore ? 'warn' : 'info'](
-        { err },
+        { reason: (err as Error).message },
         loadedBefore
           ? 'could not resync the live revocations; keeping what this gateway holds'
           : 'the auth service does not answer yet; asking it about each session until the revocations load',
