@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { defineEvent, endpoint } from './endpoint.ts';
+import { endpoint } from './endpoint.ts';
 import { type ServiceName, ServiceNames } from './services.ts';
 
 export const ServiceStatus = Type.Object({
@@ -24,10 +24,3 @@ export const statusEndpoint = (service: ServiceName) => endpoint(`${service}.sta
 export const StatusEndpoints = Object.fromEntries(ServiceNames.map((s) => [s, statusEndpoint(s)])) as {
   [K in ServiceName]: ReturnType<typeof statusEndpoint>;
 };
-
-/** Emitted once by every service copy when it has started: the first event on the durable stream. */
-export const ServiceStarted = defineEvent(
-  'service.started',
-  1,
-  Type.Object({ service: Type.String(), instance: Type.String(), version: Type.String() }),
-);

@@ -85,15 +85,7 @@ describe('registering uploads', () => {
       ['image', binary(100, 'image/svg+xml', 'x.svg')],
     ] as const;
     for (const [kind, file] of cases) {
-      const { sha256, size } = await world.put(file.bytes);
-      const err = await world.fail(MediaEndpoints.register, {
-        caller: me,
-        kind,
-        sha256,
-        size,
-        contentType: file.contentType,
-        filename: file.filename,
-      });
+      const { error: err, sha256 } = await world.failUpload(me, kind, file);
       expect([err.code, err.status], `${kind} ${file.contentType}`).toEqual(['UNSUPPORTED_FILE_TYPE', 415]);
       expect(await world.store.stat(sha256)).toBeNull();
     }
@@ -101,12 +93,8 @@ describe('registering uploads', () => {
 
   it('refuses bytes that are not an image of the declared type (415)', async () => {
     const file = await jpeg();
-    const { sha256, size } = await world.put(file.bytes);
-    const err = await world.fail(MediaEndpoints.register, {
-      caller: me,
-      kind: 'image',
-      sha256,
-      size,
+    const { error: err } = await world.failUpload(me, 'image', {
+      bytes: file.bytes,
       contentType: 'image/png',
       filename: 'disguised.png',
     });
@@ -115,12 +103,8 @@ describe('registering uploads', () => {
 
   it('refuses an image it cannot read (422)', async () => {
     const bytes = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(200)]);
-    const { sha256, size } = await world.put(bytes);
-    const err = await world.fail(MediaEndpoints.register, {
-      caller: me,
-      kind: 'image',
-      sha256,
-      size,
+    const { error: err } = await world.failUpload(me, 'image', {
+      bytes: bytes,
       contentType: 'image/png',
       filename: 'broken.png',
     });
@@ -130,12 +114,8 @@ describe('registering uploads', () => {
   it('refuses more bytes than the kind allows (413), with UPLOAD_LIMIT_<KIND>_BYTES applied', async () => {
     const big = await png(200, 200);
     expect(big.bytes.length).toBeGreaterThan(20_000);
-    const { sha256, size } = await world.put(big.bytes);
-    const err = await world.fail(MediaEndpoints.register, {
-      caller: me,
-      kind: 'sticker',
-      sha256,
-      size,
+    const { error: err, sha256 } = await world.failUpload(me, 'sticker', {
+      bytes: big.bytes,
       contentType: 'image/png',
       filename: 'big.png',
     });
@@ -202,12 +182,8 @@ describe('the pixel limit (MAX_IMAGE_PIXELS)', () => {
 
   it('refuses a real image with more pixels than allowed (413), and takes one at the limit', async () => {
     const over = await flatPng(1001, 1000);
-    const { sha256, size } = await world.put(over.bytes);
-    const err = await world.fail(MediaEndpoints.register, {
-      caller: me,
-      kind: 'image',
-      sha256,
-      size,
+    const { error: err } = await world.failUpload(me, 'image', {
+      bytes: over.bytes,
       contentType: 'image/png',
       filename: 'wide.png',
     });

@@ -33,16 +33,7 @@ describe('media posted in a room', () => {
   it('refuses an upload to a room the uploader is not in, as if the room did not exist, and keeps no bytes', async () => {
     const file = await png();
     for (const room of [roomId, `room_${randomUUID()}`]) {
-      const { sha256, size } = await world.put(file.bytes);
-      const err = await world.fail(MediaEndpoints.register, {
-        caller: outsider,
-        kind: 'image',
-        sha256,
-        size,
-        contentType: file.contentType,
-        filename: file.filename,
-        roomId: room,
-      });
+      const { error: err, sha256 } = await world.failUpload(outsider, 'image', file, { roomId: room });
       expect([err.code, err.status]).toEqual(['NOT_FOUND', 404]);
       expect(await world.store.stat(sha256)).toBeNull();
     }
@@ -87,16 +78,7 @@ describe('media posted in a room', () => {
     await chat.stop();
     try {
       const upload = await png();
-      const { sha256, size } = await world.put(upload.bytes);
-      const err = await world.fail(MediaEndpoints.register, {
-        caller: alice,
-        kind: 'image',
-        sha256,
-        size,
-        contentType: upload.contentType,
-        filename: upload.filename,
-        roomId,
-      });
+      const { error: err } = await world.failUpload(alice, 'image', upload, { roomId });
       expect([err.code, err.status]).toEqual(['SERVICE_UNAVAILABLE', 503]);
       const read = await world.fail(MediaEndpoints.grant, { mediaId: media.id, variant: 'original', caller: bob });
       expect([read.code, read.status]).toEqual(['SERVICE_UNAVAILABLE', 503]);

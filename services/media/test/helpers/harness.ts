@@ -51,11 +51,23 @@ export interface MediaWorld {
   /** Puts bytes into the blob store, as the gateway does before registering. */
   put(bytes: Buffer): Promise<{ sha256: string; size: number }>;
   /** put + media.register. */
-  upload(caller: Caller, kind: MediaKind, file: TestFile, extra?: { roomId?: string; filename?: string }): Promise<MediaObject>;
+  upload(caller: Caller, kind: MediaKind, file: TestFile, extra?: UploadExtra): Promise<MediaObject>;
+  /** put + media.register that must fail: the coded error, and the sha256 the bytes were put under. */
+  failUpload(
+    caller: Caller,
+    kind: MediaKind,
+    file: TestFile,
+    extra?: UploadExtra,
+  ): Promise<{ error: ParleyError; sha256: string }>;
   /** The bytes stored under a sha256, or null when there are none. */
   read(sha256: string): Promise<Buffer | null>;
   serveChat(): ChatStandIn;
   close(): Promise<void>;
+}
+
+export interface UploadExtra {
+  roomId?: string;
+  filename?: string;
 }
 
 export interface TestFile {
@@ -111,23 +123,29 @@ export const startMedia = async (env: Record<string, string> = {}): Promise<Medi
     throw err;
   }
   const put: MediaWorld['put'] = async (bytes) => blobs.put(Readable.from([bytes]));
+  const registration = async (caller: Caller, kind: MediaKind, file: TestFile, extra: UploadExtra) => {
+    const { sha256, size } = await put(file.bytes);
+    return {
+      caller,
+      kind,
+      sha256,
+      size,
+      contentType: file.contentType,
+      filename: extra.filename ?? file.filename,
+      ...(extra.roomId ? { roomId: extra.roomId } : {}),
+    };
+  };
   return {
     ...harness,
     store: blobs,
     clock,
     events,
     put,
-    async upload(caller, kind, file, extra = {}) {
-      const { sha256, size } = await put(file.bytes);
-      return call(MediaEndpoints.register, {
-        caller,
-        kind,
-        sha256,
-        size,
-        contentType: file.contentType,
-        filename: extra.filename ?? file.filename,
-        ...(extra.roomId ? { roomId: extra.roomId } : {}),
-      });
+    upload: async (caller, kind, file, extra = {}) =>
+      call(MediaEndpoints.register, await registration(caller, kind, file, extra)),
+    async failUpload(caller, kind, file, extra = {}) {
+      const request = await registration(caller, kind, file, extra);
+      return { error: await harness.fail(MediaEndpoints.register, request), sha256: request.sha256 };
     },
     async read(sha256) {
       const stream = await blobs.get(sha256);
