@@ -1,5 +1,8 @@
 import {
+  type AttachmentReply,
   AuthRoutes,
+  ChatPaths,
+  ChatRoutes,
   type AvatarReply,
   type Jwks,
   type MediaObject,
@@ -155,12 +158,34 @@ export const createClient = (options: ClientOptions) => {
       new Uint8Array(await (await media.open(id, options)).arrayBuffer()),
   };
 
+  const R = ChatRoutes;
+  /** Rooms, messages and attachments (API.md's Rooms section). */
+  const rooms = {
+    create: (body: Body<typeof R.createRoom>) => call(R.createRoom, { body }),
+    list: (query: RouteQuery<typeof R.listRooms> = {}) => call(R.listRooms, { query }),
+    get: (id: string) => call(R.getRoom, { params: { id } }),
+    addMember: (id: string, userId: string) => call(R.addMember, { params: { id }, body: { userId } }),
+    /** The owner removes anyone; my own id leaves. */
+    removeMember: (id: string, userId: string) => call(R.removeMember, { params: { id, userId } }),
+    post: (id: string, text: string) => call(R.postMessage, { params: { id }, body: { text } }),
+    history: (id: string, query: RouteQuery<typeof R.listMessages> = {}) => call(R.listMessages, { params: { id }, query }),
+    /** Multipart `kind` then `file`: stores the file and posts a message carrying it. */
+    attach: async (id: string, kind: UploadKind, file: Blob | Uint8Array, filename = 'file') => {
+      const form = new FormData();
+      form.append('kind', kind);
+      form.append('file', asBlob(file), filename);
+      const path = ChatPaths.attachments.replace(':id', encodeURIComponent(id));
+      return parse<Static<typeof AttachmentReply>>(await raw('POST', `${API_PREFIX}${path}`, { body: form }));
+    },
+  };
+
   return {
     call,
     raw,
     auth,
     users,
     media,
+    rooms,
     withToken: (accessToken: string) => createClient({ ...options, accessToken }),
     status: () => call(Routes.getSystemStatus),
     serviceStatus: (service: import('@parley/contracts').ServiceName) => call(Routes.getServiceStatus, { params: { service } }),

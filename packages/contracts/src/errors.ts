@@ -1,4 +1,5 @@
 import { AuthErrors } from './auth/errors.ts';
+import { ChatErrors } from './chat/errors.ts';
 import { MediaErrors } from './media/errors.ts';
 
 /**
@@ -24,6 +25,7 @@ export const ErrorCodes = {
   UPSTREAM_TIMEOUT: 504,
   ...AuthErrors,
   ...MediaErrors,
+  ...ChatErrors,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -18,6 +18,11 @@ export interface Stack {
   services: ReadonlyMap<string, FastifyInstance>;
   shared: SharedInfra;
   mode: { bus: 'memory' | 'nats'; database: 'pglite' | 'postgres' };
+  /**
+   * Another gateway on the same bus (a random port), as a second instance behind a load balancer
+   * would be: it holds its own sockets and hears every push. Closed with the stack.
+   */
+  addGateway(): Promise<{ url: string; app: FastifyInstance }>;
   close(): Promise<void>;
 }
 
@@ -31,6 +36,8 @@ export interface StartStackOptions {
  * process talks to the real ones (that is how the test suite runs against both).
  * Throws `ConfigError` before starting anything when the environment is wrong.
  */
+const loopback = (address: string): string => address.replace('[::1]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1');
+
 export async function startStack(options: StartStackOptions = {}): Promise<Stack> {
   const given = options.env ?? process.env;
   const gatewayConfig = loadGatewayConfig(given);
@@ -48,7 +55,9 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
 
   const services = new Map<string, FastifyInstance>();
   let gateway: FastifyInstance | undefined;
+  const extraGateways: FastifyInstance[] = [];
   const close = async (): Promise<void> => {
+    for (const extra of extraGateways) await extra.close();
     await gateway?.close();
     for (const app of [...services.values()].reverse()) await app.close();
     await pg?.release();
@@ -64,8 +73,15 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     gateway = Fastify(fastifyOptions(logger('gateway')));
     await gateway.register(gatewayApp, { config: gatewayConfig, shared });
     const address = await gateway.listen({ port: gatewayConfig.PORT, host: gatewayConfig.HOST });
+    const addGateway = async (): Promise<{ url: string; app: FastifyInstance }> => {
+      const app = Fastify(fastifyOptions(logger('gateway')));
+      extraGateways.push(app);
+      await app.register(gatewayApp, { config: { ...gatewayConfig, PORT: 0 }, shared });
+      return { url: loopback(await app.listen({ port: 0, host: gatewayConfig.HOST })), app };
+    };
     return {
-      url: address.replace('[::1]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1'),
+      url: loopback(address),
+      addGateway,
       gateway,
       services,
       shared,

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { KeysChangedSubject } from '@parley/contracts';
-import { createMailer, type Mailer, type ServiceKit, type SharedInfra, serviceKit } from '@parley/kit';
+import { type ServiceKit, type SharedInfra, serviceKit } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { type AuthConfig, adminEmails } from './config.ts';
@@ -9,6 +9,7 @@ import { createRepositories } from './repositories/index.ts';
 import type { AuthDeps, Clock } from './services/deps.ts';
 import { SWEEP_INTERVAL_MS, sweep } from './services/housekeeping.ts';
 import { createAuthDomain } from './services/index.ts';
+import { busMailQueue, type MailQueue } from './services/mail.ts';
 import { warmUpStrength } from './services/password-strength.ts';
 import { createPasswords } from './services/passwords.ts';
 import { createSigningKeys } from './services/signing-keys.ts';
@@ -27,9 +28,8 @@ async function auth(app: FastifyInstance, opts: AuthOptions): Promise<void> {
   const { config } = opts;
   await app.register(serviceKit, { name: 'auth', config, shared: opts.shared, migrationsFolder });
   const kit = app.parley;
-  const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dataDir: config.DATA_DIR, logger: kit.log });
   const pending = new Set<Promise<void>>();
-  const deps = await createAuthDeps(kit, config, { mailer, pending, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const deps = await createAuthDeps(kit, config, { pending, ...(opts.clock ? { clock: opts.clock } : {}) });
   const { keys } = deps;
 
   warmUpStrength();
@@ -46,7 +46,6 @@ async function auth(app: FastifyInstance, opts: AuthOptions): Promise<void> {
   app.addHook('onClose', async () => {
     clearInterval(sweeper);
     while (pending.size > 0) await Promise.allSettled([...pending]);
-    await mailer.close();
   });
 }
 
@@ -54,7 +53,7 @@ async function auth(app: FastifyInstance, opts: AuthOptions): Promise<void> {
 export const createAuthDeps = async (
   kit: Pick<ServiceKit, 'bus' | 'log' | 'database'>,
   config: AuthConfig,
-  options: { mailer: Mailer; clock?: Clock; pending?: Set<Promise<void>> },
+  options: { mailer?: MailQueue; clock?: Clock; pending?: Set<Promise<void>> } = {},
 ): Promise<AuthDeps> => {
   const { db } = kit.database();
   const now = options.clock ?? (() => new Date());
@@ -65,7 +64,7 @@ export const createAuthDeps = async (
     repos: createRepositories(db),
     transaction: (fn) => db.transaction((tx) => fn(createRepositories(tx))),
     bus: kit.bus,
-    mailer: options.mailer,
+    mailer: options.mailer ?? busMailQueue(kit.bus),
     passwords: await createPasswords(config),
     keys: createSigningKeys({ db, bus: kit.bus, config, now, log: kit.log }),
     log: kit.log,

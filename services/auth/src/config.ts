@@ -6,8 +6,6 @@ const DAY = 24 * 60 * 60;
 
 export const AuthConfigSchema = Type.Object({
   ...baseServiceConfig(DefaultPorts.auth).properties,
-  SMTP_URL: ConfigFields.SMTP_URL,
-  MAIL_FROM: ConfigFields.MAIL_FROM,
   /** Where people reach the gateway: links in mails point there, not at this service's own port. */
   PUBLIC_URL: urlField(['http:', 'https:'], { default: `http://localhost:${DefaultPorts.gateway}` }),
   ADMIN_EMAILS: ConfigFields.ADMIN_EMAILS,

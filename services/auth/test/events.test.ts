@@ -89,7 +89,6 @@ describe('auth events on the durable stream', () => {
       emit: { value: () => Promise.reject(new Error('event stream unavailable')) },
     });
     const deps = await createAuthDeps({ bus, log: kit.log, database: () => kit.database() }, world.config, {
-      mailer: { kind: 'smtp', send: () => Promise.reject(new Error('unused')), close: async () => {} },
       clock: world.clock,
     });
     const domain = createAuthDomain(deps);

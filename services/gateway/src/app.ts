@@ -10,8 +10,10 @@ import problem from './plugins/problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { jwksRoutes } from './routes/jwks.ts';
 import { mediaRoutes } from './routes/media.ts';
+import { roomRoutes } from './routes/rooms.ts';
 import { statusRoutes } from './routes/status.ts';
 import { userRoutes } from './routes/users.ts';
+import { websocketRoutes } from './ws/index.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -68,6 +70,8 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
       await api.register(accountRoutes, { timeoutMs });
       await api.register(userRoutes, { timeoutMs, uploads });
       await api.register(mediaRoutes, { timeoutMs, blobs, uploads });
+      await api.register(roomRoutes, { timeoutMs, uploads });
+      await api.register(websocketRoutes, { config });
       await api.register(jwksRoutes);
     },
     { prefix: '/api/v1' },

@@ -18,6 +18,15 @@ export const GatewayConfigSchema = Type.Object({
   JWT_AUDIENCE: ConfigFields.JWT_AUDIENCE,
   BLOB_STORE: ConfigFields.BLOB_STORE,
   ...uploadLimits,
+  /**
+   * Origins allowed to open the WebSocket, comma-separated (`*`: any). Unset: PUBLIC_URL's origin.
+   * Requests without an Origin header (not from a browser) are not checked: the token is what counts.
+   */
+  WS_ALLOWED_ORIGINS: Type.Optional(Type.String({ minLength: 1 })),
+  /** A socket whose unsent data passes this is closed (4008): a slow reader cannot grow the gateway. */
+  WS_MAX_BUFFERED_BYTES: integerField(16 * 1024, 256 * 1024 * 1024, 1024 * 1024),
+  /** Ping period; a socket that has not answered the previous ping by the next one is dropped. */
+  WS_PING_INTERVAL_MS: integerField(100, 600_000, 30_000),
 });
 export type GatewayConfig = Static<typeof GatewayConfigSchema>;
 

@@ -123,6 +123,13 @@ export const AuthEndpoints = {
     { idempotent: true },
   ),
   getUser: endpoint('users.get', Type.Object({ caller: Caller, id: Id }), PublicUser, { idempotent: true }),
+  /** Which of these ids are users (for other services: chat-notify checks members exist). Unknown ids are left out. */
+  lookupUsers: endpoint(
+    'users.lookup',
+    Type.Object({ ids: Type.Array(Id, { maxItems: 200 }) }),
+    Type.Object({ users: Type.Array(PublicUser) }),
+    { idempotent: true },
+  ),
 } as const;
 
 /** Core pub/sub (every gateway, no queue group): sessions whose tokens must stop working now. */

@@ -1,1 +1,6 @@
 export * from './endpoints.ts';
+export * from './errors.ts';
+export * from './events.ts';
+export * from './routes.ts';
+export * from './schemas.ts';
+export * from './ws.ts';

@@ -17,6 +17,13 @@ export interface HarnessConfig {
   BUS_NAMESPACE: string;
 }
 
+/** Another real service the one under test needs (auth sends its mail through chat-notify). */
+export interface Companion {
+  service: string;
+  loadConfig: (env: Record<string, string | undefined>) => HarnessConfig;
+  register: (app: FastifyInstance, ctx: { config: never; shared: SharedInfra }) => void;
+}
+
 export interface ServiceHarnessOptions<C extends HarnessConfig> {
   service: string;
   /** The service's config loader, given the harness's environment (with the test's overrides on top). */
@@ -24,6 +31,8 @@ export interface ServiceHarnessOptions<C extends HarnessConfig> {
   env?: Record<string, string | undefined>;
   /** Registers the service plugin on a fresh Fastify instance (called again for every copy). */
   register: (app: FastifyInstance, ctx: { config: C; shared: SharedInfra }) => void;
+  /** Started first on the same environment, bus and database; closed after the service. */
+  companions?: Companion[];
 }
 
 export interface ServiceHarness<C> {
@@ -53,7 +62,7 @@ export const startServiceHarness = async <C extends HarnessConfig>(
   const database = await createTestDatabaseUrl();
   const pg = database.url ? undefined : await openSharedPglite(MEMORY_DATA_DIR);
   const shared: SharedInfra = { hub: createMemoryHub(), ...(pg ? { pglite: pg.pglite } : {}) };
-  const config = options.loadConfig({
+  const env = {
     NATS_URL: process.env.NATS_URL,
     DATABASE_URL: database.url,
     DATA_DIR: MEMORY_DATA_DIR,
@@ -61,12 +70,18 @@ export const startServiceHarness = async <C extends HarnessConfig>(
     LOG_LEVEL,
     PUBLIC_URL: 'https://parley.example.test',
     ...options.env,
-  });
+  };
+  const config = options.loadConfig(env);
   const newApp = (): FastifyInstance => {
     const app = Fastify(fastifyOptions(createLogger({ service: options.service, level: LOG_LEVEL })));
     options.register(app, { config, shared });
     return app;
   };
+  const companions = (options.companions ?? []).map((companion) => {
+    const app = Fastify(fastifyOptions(createLogger({ service: companion.service, level: LOG_LEVEL })));
+    companion.register(app, { config: companion.loadConfig(env) as never, shared });
+    return app;
+  });
   const app = newApp();
   const copies: FastifyInstance[] = [];
   const afterClose: (() => Promise<unknown> | unknown)[] = [];
@@ -75,12 +90,14 @@ export const startServiceHarness = async <C extends HarnessConfig>(
     await bus?.close();
     await Promise.all(copies.map((c) => c.close()));
     await app.close();
+    for (const companion of companions.reverse()) await companion.close();
     await pg?.release();
     await database.drop();
     await dropBusNamespace(config.NATS_URL, config.BUS_NAMESPACE);
     for (const fn of afterClose) await fn();
   };
   try {
+    for (const companion of companions) await companion.ready();
     await app.ready();
     bus = await createBus({
       natsUrl: config.NATS_URL,

@@ -14,4 +14,5 @@ export const userHandlers = (kit: ServiceKit, { profile, directory }: AuthDomain
   kit.serve(AuthEndpoints.setAvatar, ({ caller, avatarUrl }) => profile.setAvatar(caller, avatarUrl));
   kit.serve(AuthEndpoints.searchUsers, ({ q, limit, cursor }) => directory.search(q, limit, cursor));
   kit.serve(AuthEndpoints.getUser, ({ id }) => directory.get(id));
+  kit.serve(AuthEndpoints.lookupUsers, ({ ids }) => directory.lookup(ids));
 };

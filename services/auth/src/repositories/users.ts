@@ -1,5 +1,5 @@
 import type { Db } from '@parley/kit';
-import { and, asc, desc, eq, isNotNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, or, type SQL, sql } from 'drizzle-orm';
 import { type NewUser, type User, users } from '../db/schema/users.ts';
 
 export interface SearchCursor {
@@ -28,6 +28,11 @@ export const createUsersRepository = (db: Db) => ({
   async findById(id: string): Promise<User | undefined> {
     const [row] = await db.select().from(users).where(eq(users.id, id));
     return row;
+  },
+
+  async findByIds(ids: readonly string[]): Promise<User[]> {
+    if (ids.length === 0) return [];
+    return db.select().from(users).where(inArray(users.id, [...ids]));
   },
 
   async findByEmail(email: string): Promise<User | undefined> {

@@ -1,6 +1,7 @@
-import type { Bus, Db, Logger, Mailer } from '@parley/kit';
+import type { Bus, Db, Logger } from '@parley/kit';
 import type { AuthConfig } from '../config.ts';
 import type { Repositories } from '../repositories/index.ts';
+import type { MailQueue } from './mail.ts';
 import type { Passwords } from './passwords.ts';
 import type { SigningKeys } from './signing-keys.ts';
 
@@ -18,7 +19,8 @@ export interface AuthDeps {
    */
   transaction<T>(fn: (repos: Repositories) => Promise<T>): Promise<T>;
   bus: Bus;
-  mailer: Mailer;
+  /** chat-notify's mail queue: auth renders its mails, chat-notify sends them. */
+  mailer: MailQueue;
   passwords: Passwords;
   keys: SigningKeys;
   log: Logger;

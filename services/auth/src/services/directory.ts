@@ -35,4 +35,9 @@ export const createDirectory = ({ repos }: Pick<AuthDeps, 'repos'>) => ({
     if (!user) throw authError('USER_NOT_FOUND', 'No such user');
     return toPublicUser(user);
   },
+
+  async lookup(ids: readonly string[]): Promise<{ users: PublicUser[] }> {
+    const found = await repos.users.findByIds([...new Set(ids)]);
+    return { users: found.map(toPublicUser) };
+  },
 });

@@ -10,6 +10,7 @@ import {
 
 export { createTestClock, type TestClock };
 
+import { chatNotifyApp, loadChatNotifyConfig } from '@parley/chat-notify';
 import { type AuthConfig, authApp, loadAuthConfig } from '../../src/index.ts';
 
 export interface AuthWorld extends ServiceHarness<AuthConfig> {
@@ -20,7 +21,8 @@ export interface AuthWorld extends ServiceHarness<AuthConfig> {
 /**
  * The real auth service as the stack runs it: its own bus namespace (in-process, or NATS when
  * NATS_URL is set), its own database (a fresh Postgres database with DATABASE_URL, else PGlite),
- * a real SMTP server capturing its mail, and a clock the test controls.
+ * the real chat-notify service beside it (auth's mail goes through its queue), a real SMTP server
+ * capturing that mail, and a clock the test controls.
  */
 export const startAuth = async (env: Record<string, string> = {}): Promise<AuthWorld> => {
   const smtp = await startSmtpCapture();
@@ -31,6 +33,13 @@ export const startAuth = async (env: Record<string, string> = {}): Promise<AuthW
     env: { SMTP_URL: smtp.url, MAIL_FROM: 'parley@example.test', ...env },
     // Not the result of register(): that is a thenable, which an async function would unwrap.
     register: (app, { config, shared }) => void app.register(authApp, { config, shared, clock }),
+    companions: [
+      {
+        service: 'chat-notify',
+        loadConfig: loadChatNotifyConfig,
+        register: (app, { config, shared }) => void app.register(chatNotifyApp, { config, shared }),
+      },
+    ],
   }).catch(async (err) => {
     await smtp.close();
     throw err;
