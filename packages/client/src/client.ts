@@ -1,9 +1,9 @@
 import {
   type AttachmentReply,
   AuthRoutes,
+  type AvatarReply,
   ChatPaths,
   ChatRoutes,
-  type AvatarReply,
   type Jwks,
   type MediaObject,
   MediaPaths,
@@ -167,7 +167,9 @@ export const createClient = (options: ClientOptions) => {
     addMember: (id: string, userId: string) => call(R.addMember, { params: { id }, body: { userId } }),
     /** The owner removes anyone; my own id leaves. */
     removeMember: (id: string, userId: string) => call(R.removeMember, { params: { id, userId } }),
-    post: (id: string, text: string) => call(R.postMessage, { params: { id }, body: { text } }),
+    /** With a `clientMessageId`, posting again (after a timeout) returns the stored message instead of a copy. */
+    post: (id: string, text: string, clientMessageId?: string) =>
+      call(R.postMessage, { params: { id }, body: { text, ...(clientMessageId ? { clientMessageId } : {}) } }),
     history: (id: string, query: RouteQuery<typeof R.listMessages> = {}) => call(R.listMessages, { params: { id }, query }),
     /** Multipart `kind` then `file`: stores the file and posts a message carrying it. */
     attach: async (id: string, kind: UploadKind, file: Blob | Uint8Array, filename = 'file') => {

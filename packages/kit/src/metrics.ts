@@ -1,4 +1,6 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export type { Counter, Gauge };
 
 /**
  * The metrics every process exposes. One registry per process: in embedded mode
@@ -56,4 +58,35 @@ export const metricsFor = (registry: Registry): Metrics => {
   };
   cache.set(registry, metrics);
   return metrics;
+};
+
+/**
+ * A service's own counter, created once per registry: in embedded mode and in tests several
+ * copies of a service share one registry, and a second registration would throw.
+ */
+export const counterOf = <L extends string = string>(
+  registry: Registry,
+  config: { name: string; help: string; labelNames?: readonly L[] },
+): Counter<L> =>
+  (registry.getSingleMetric(config.name) as Counter<L> | undefined) ?? new Counter<L>({ ...config, registers: [registry] });
+
+/** A gauge read at scrape time from `collect` (which sets it), once per registry like `counterOf`. */
+export const gaugeOf = <L extends string = string>(
+  registry: Registry,
+  config: { name: string; help: string; labelNames?: readonly L[]; collect?: (gauge: Gauge<L>) => void | Promise<void> },
+): Gauge<L> => {
+  const existing = registry.getSingleMetric(config.name) as Gauge<L> | undefined;
+  if (existing) return existing;
+  const { collect, ...rest } = config;
+  return new Gauge<L>({
+    ...rest,
+    registers: [registry],
+    ...(collect
+      ? {
+          collect(this: Gauge<L>) {
+            return collect(this);
+          },
+        }
+      : {}),
+  });
 };

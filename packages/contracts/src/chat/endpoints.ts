@@ -1,7 +1,18 @@
 import { Type } from 'typebox';
 import { Caller, Id, Page } from '../auth/schemas.ts';
 import { endpoint } from '../endpoint.ts';
-import { Message, MessageMedia, MessageText, NumberedEvent, RoomDetail, RoomMember, RoomName, ROOM_INITIAL_MEMBERS_MAX, Room } from './schemas.ts';
+import {
+  ClientMessageId,
+  Message,
+  MessageMedia,
+  MessageText,
+  NumberedEvent,
+  ROOM_INITIAL_MEMBERS_MAX,
+  Room,
+  RoomDetail,
+  RoomMember,
+  RoomName,
+} from './schemas.ts';
 
 const Done = Type.Object({ done: Type.Literal(true) });
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 100 }));
@@ -30,12 +41,9 @@ export const ChatEndpoints = {
     RoomDetail,
   ),
   /** Rooms the caller is a member of, most recent activity first. */
-  listRooms: endpoint(
-    'chat.rooms.list',
-    Type.Object({ caller: Caller, limit: Limit, cursor: Cursor }),
-    Page(Room),
-    { idempotent: true },
-  ),
+  listRooms: endpoint('chat.rooms.list', Type.Object({ caller: Caller, limit: Limit, cursor: Cursor }), Page(Room), {
+    idempotent: true,
+  }),
   /** Members only: anyone else gets ROOM_NOT_FOUND, as for a room that does not exist. */
   getRoom: endpoint('chat.rooms.get', Type.Object({ caller: Caller, roomId: Id }), RoomDetail, { idempotent: true }),
   /** Owner only (NOT_ROOM_OWNER for other members); the user must exist; ALREADY_MEMBER when they are in. */
@@ -45,7 +53,10 @@ export const ChatEndpoints = {
    * longest-standing member becomes the owner; a room left by its last member is deleted.
    */
   removeMember: endpoint('chat.rooms.members.remove', Type.Object({ caller: Caller, roomId: Id, userId: Id }), Done),
-  /** Members only. Text, an attachment, or both (an attachment message may have empty text). */
+  /**
+   * Members only. Text, an attachment, or both (an attachment message may have empty text). With a
+   * `clientMessageId` the sender already used in this room, the stored message comes back and nothing is pushed again.
+   */
   postMessage: endpoint(
     'chat.messages.post',
     Type.Object({
@@ -53,6 +64,7 @@ export const ChatEndpoints = {
       roomId: Id,
       text: Type.Union([MessageText, Type.Literal('')]),
       media: Type.Optional(MessageMedia),
+      clientMessageId: Type.Optional(ClientMessageId),
     }),
     Message,
   ),
@@ -70,7 +82,8 @@ export const ChatEndpoints = {
     { idempotent: true },
   ),
   /**
-   * A user's numbered events after `after`, oldest first, at most `limit` (≤ FEED_PAGE_MAX); without
+   * A user's numbered events after `after`, oldest first, at most `limit` (≤ FEED_PAGE_MAX) and at
+   * most about 512 KiB of JSON (fewer than asked does not mean the end: compare with `latestSeq`); without
    * `after`, no events, only where the feed stands.
    * `latestSeq`: the user's newest seq (0 before any). `oldestSeq`: the oldest seq still kept
    * (latestSeq + 1 when none is): `after < oldestSeq - 1` means some were pruned and cannot be replayed.

@@ -3,6 +3,7 @@ import { Id, ListQuery, Page } from '../auth/schemas.ts';
 import { MediaObject } from '../media/schemas.ts';
 import { route } from '../routes.ts';
 import {
+  ClientMessageId,
   Message,
   MessageText,
   ROOM_INITIAL_MEMBERS_MAX,
@@ -78,10 +79,11 @@ export const ChatRoutes = {
   postMessage: route({
     method: 'POST',
     url: '/rooms/:id/messages',
-    summary: 'Post a message; pushed to every member’s sockets as message.created',
+    summary:
+      'Post a message; pushed to every member’s sockets as message.created. The same `clientMessageId` again returns the stored one',
     tags: rooms,
     params: RoomIdParams,
-    body: Type.Object({ text: MessageText }, { additionalProperties: false }),
+    body: Type.Object({ text: MessageText, clientMessageId: Type.Optional(ClientMessageId) }, { additionalProperties: false }),
     status: 201,
     reply: Message,
     auth: true,

@@ -8,8 +8,10 @@ export const ROOM_NAME_MAX_CHARS = 100;
 /** Members named when a room is created, besides its creator. */
 export const ROOM_INITIAL_MEMBERS_MAX = 100;
 
-export const RoomName = Type.String({ minLength: 1, maxLength: ROOM_NAME_MAX_CHARS, pattern: '\\S' });
-export const MessageText = Type.String({ minLength: 1, maxLength: MESSAGE_MAX_CHARS, pattern: '\\S' });
+/** Something besides white space, and no U+0000 (no Postgres text column can hold it). Linear: anchored, one lookahead. */
+const VISIBLE_TEXT = '^(?=[^\\u0000]*$)[\\s\\S]*\\S';
+export const RoomName = Type.String({ minLength: 1, maxLength: ROOM_NAME_MAX_CHARS, pattern: VISIBLE_TEXT });
+export const MessageText = Type.String({ minLength: 1, maxLength: MESSAGE_MAX_CHARS, pattern: VISIBLE_TEXT });
 
 export const RoomRole = Type.Enum(['owner', 'member']);
 export type RoomRole = Static<typeof RoomRole>;
@@ -48,10 +50,18 @@ export const MessageMedia = Type.Object({
 });
 export type MessageMedia = Static<typeof MessageMedia>;
 
+/**
+ * The sender's own id for a message: posting again with the same one (after a timeout, a dropped
+ * connection) gives back the message already stored instead of a second copy.
+ */
+export const ClientMessageId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' });
+
 export const Message = Type.Object({
   id: Type.String(),
   roomId: Type.String(),
   senderId: Type.String(),
+  /** Given by the sender when posting, so it can recognise its own message and retry safely. */
+  clientMessageId: Type.Union([Type.String(), Type.Null()]),
   /** '' for a message that only carries an attachment. */
   text: Type.String(),
   media: Type.Union([MessageMedia, Type.Null()]),

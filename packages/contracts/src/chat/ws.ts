@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { Message, MessageText } from './schemas.ts';
+import { ClientMessageId, Message, MessageText } from './schemas.ts';
 
 /** `GET /api/v1/ws` query: the access token (browsers cannot set headers) and where to resume. */
 export const WsQuery = Type.Object({
@@ -14,7 +14,13 @@ const Ref = Type.Optional(Type.String({ maxLength: 64 }));
 /** Client → server frames (each a JSON text frame of at most 64 KiB). */
 export const ClientFrame = Type.Union([
   Type.Object({ type: Type.Literal('ping'), ref: Ref }),
-  Type.Object({ type: Type.Literal('message.send'), roomId: Type.String({ minLength: 1, maxLength: 64 }), text: MessageText, ref: Ref }),
+  Type.Object({
+    type: Type.Literal('message.send'),
+    roomId: Type.String({ minLength: 1, maxLength: 64 }),
+    text: MessageText,
+    clientMessageId: Type.Optional(ClientMessageId),
+    ref: Ref,
+  }),
 ]);
 export type ClientFrame = Static<typeof ClientFrame>;
 

@@ -24,6 +24,17 @@ export interface SmtpCapture {
   waitFor(predicate: (m: CapturedMail) => boolean, timeoutMs?: number): Promise<CapturedMail>;
   /** Forgets the messages received so far. */
   clear(): void;
+  /**
+   * Answers the next `count` messages (their DATA) with `code` — a temporary failure by default, as a
+   * busy or greylisting server does — and keeps none of them. `Infinity` refuses until called again with 0.
+   */
+  refuseNext(count: number, code?: number): void;
+  /** Messages refused so far by `refuseNext`. */
+  readonly refused: number;
+  /** Stops listening and drops open connections, as a server that went down; `url` stays the same. */
+  stop(): Promise<void>;
+  /** Listens again on the same port after `stop()`. */
+  start(): Promise<void>;
   /** Stops the server (open client connections are dropped after a short grace) and rejects pending waits. */
   close(): Promise<void>;
 }
@@ -39,12 +50,13 @@ const describeMail = (m: CapturedMail): string => `to ${m.to.join(', ') || '(nob
 const firstAddress = (from: AddressObject | undefined): string | undefined => from?.value[0]?.address;
 
 /**
- * A real SMTP server on 127.0.0.1 (random port, no auth, no TLS) that parses and keeps every
- * message, for tests that send mail the way production does.
+ * A real SMTP server on 127.0.0.1 (random port unless `port` is given, no auth, no TLS) that parses
+ * and keeps every message, for tests that send mail the way production does.
  */
-export const startSmtpCapture = async (): Promise<SmtpCapture> => {
+export const startSmtpCapture = async (options: { port?: number } = {}): Promise<SmtpCapture> => {
   const messages: CapturedMail[] = [];
   const waiters = new Set<Waiter>();
+  let refusals = { left: 0, code: 451, done: 0 };
 
   const deliver = (mail: CapturedMail): void => {
     messages.push(mail);
@@ -64,40 +76,59 @@ export const startSmtpCapture = async (): Promise<SmtpCapture> => {
     }
   };
 
-  const server = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    authOptional: true,
-    logger: false,
-    banner: 'parley smtp capture',
-    closeTimeout: 200,
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((parsed) => {
-          const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-          deliver({
-            from: firstAddress(parsed.from) ?? envelopeFrom,
-            to: session.envelope.rcptTo.map((r) => r.address),
-            subject: parsed.subject ?? '',
-            text: parsed.text ?? '',
-            html: typeof parsed.html === 'string' ? parsed.html : '',
-            date: parsed.date ?? new Date(),
-          });
-          // Only now acknowledge the DATA: when the sender's send() resolves, the message is in `messages`.
-          callback();
-        })
-        .catch((error: Error) => callback(error));
-    },
-  });
+  const refuse = (stream: NodeJS.ReadableStream, callback: (err?: Error | null) => void): void => {
+    refusals.left -= 1;
+    refusals.done += 1;
+    const error = Object.assign(new Error('Try again later (refused by the test)'), { responseCode: refusals.code });
+    // The DATA must be read to the end before the answer.
+    stream.on('end', () => callback(error));
+    stream.resume();
+  };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  const createServer = () =>
+    new SMTPServer({
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      authOptional: true,
+      logger: false,
+      banner: 'parley smtp capture',
+      closeTimeout: 200,
+      onData(stream, session, callback) {
+        if (refusals.left > 0) return refuse(stream, callback);
+        simpleParser(stream)
+          .then((parsed) => {
+            const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+            deliver({
+              from: firstAddress(parsed.from) ?? envelopeFrom,
+              to: session.envelope.rcptTo.map((r) => r.address),
+              subject: parsed.subject ?? '',
+              text: parsed.text ?? '',
+              html: typeof parsed.html === 'string' ? parsed.html : '',
+              date: parsed.date ?? new Date(),
+            });
+            // Only now acknowledge the DATA: when the sender's send() resolves, the message is in `messages`.
+            callback();
+          })
+          .catch((error: Error) => callback(error));
+      },
     });
-  });
-  // A client dropping its connection mid-test must not crash the test process.
-  server.on('error', () => {});
+
+  const listen = async (port: number): Promise<SMTPServer> => {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    // A client dropping its connection mid-test must not crash the test process.
+    server.on('error', () => {});
+    return server;
+  };
+
+  const shut = (server: SMTPServer): Promise<void> => new Promise<void>((resolve) => server.close(() => resolve()));
+
+  let server: SMTPServer | null = await listen(options.port ?? 0);
   const { port } = server.server.address() as AddressInfo;
   let closed: Promise<void> | undefined;
 
@@ -133,12 +164,29 @@ export const startSmtpCapture = async (): Promise<SmtpCapture> => {
     clear() {
       messages.length = 0;
     },
+    refuseNext(count, code = 451) {
+      refusals = { ...refusals, left: count, code };
+    },
+    get refused() {
+      return refusals.done;
+    },
+    async stop() {
+      const running = server;
+      server = null;
+      if (running) await shut(running);
+    },
+    async start() {
+      if (closed) throw new Error('SMTP capture is closed');
+      server ??= await listen(port);
+    },
     close() {
-      closed ??= new Promise<void>((resolve) => {
+      closed ??= (async () => {
         for (const waiter of [...waiters]) waiter.reject(new Error('SMTP capture closed while waiting for mail'));
         waiters.clear();
-        server.close(() => resolve());
-      });
+        const running = server;
+        server = null;
+        if (running) await shut(running);
+      })();
       return closed;
     },
   };

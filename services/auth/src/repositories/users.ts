@@ -32,7 +32,10 @@ export const createUsersRepository = (db: Db) => ({
 
   async findByIds(ids: readonly string[]): Promise<User[]> {
     if (ids.length === 0) return [];
-    return db.select().from(users).where(inArray(users.id, [...ids]));
+    return db
+      .select()
+      .from(users)
+      .where(inArray(users.id, [...ids]));
   },
 
   async findByEmail(email: string): Promise<User | undefined> {

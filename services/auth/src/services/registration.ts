@@ -60,13 +60,20 @@ export const createRegistration = (deps: AuthDeps, tokens: Tokens) => {
         updatedAt: at,
       };
       const verification = await verificationMail(user, verify);
-      // One transaction around the mail and the event: if either fails, no account is left behind.
+      // The account and its event together: if the event cannot be stored, no account is left behind.
       await deps.transaction(async (tx) => {
         await tx.users.insert(user).catch(mapUserConflict);
         await verification.store(tx);
-        await sendMail(mailer, { to: email, ...verification.mail });
         await record(bus, AuthEvents.registered, { userId: user.id, name, verify }, { actor: user.id, client });
       });
+      // Queued after the commit: chat-notify stores the mail in its own database, which (on one shared
+      // PGlite connection) waits for this transaction. An account whose mail cannot be queued is undone.
+      try {
+        await sendMail(mailer, { to: email, ...verification.mail });
+      } catch (err) {
+        await repos.users.delete(user.id);
+        throw err;
+      }
       return {
         user: toUserSelf(user, admins),
         verification: {

@@ -12,6 +12,7 @@ import {
 import { runWithContext } from '@parley/kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientInfo } from './client-info.ts';
+import { strictBody } from './strict-body.ts';
 
 export interface RouteInput<R extends RouteDef> {
   params: RouteParams<R>;
@@ -28,7 +29,7 @@ export interface RouteInput<R extends RouteDef> {
 /**
  * Registers a route written in contracts: its schemas validate the request,
  * serialize the reply and document OpenAPI; `auth: true` routes authenticate
- * first (before the body is even parsed). The handler runs in the request's
+ * first (before the body is even parsed); a body is checked exactly as sent. The handler runs in the request's
  * context so its id follows every bus call; it may set another status or
  * content type on `reply` (an HTML answer) and return that body.
  */
@@ -50,6 +51,8 @@ export const registerRoute = <R extends RouteDef>(
       response: { [def.status]: def.reply, '4xx': Problem, '5xx': Problem },
     },
     ...(def.auth ? { onRequest: app.authenticate } : {}),
+    // Unknown fields and mistyped values are refused, never silently dropped or converted.
+    ...(def.body ? { preValidation: strictBody } : {}),
     handler: (req, reply) =>
       runWithContext({ requestId: req.id }, async () => {
         reply.code(def.status);

@@ -24,8 +24,9 @@ import type { FastifyInstance } from 'fastify';
 import { loadMediaConfig, type MediaConfig, mediaApp } from '../../src/index.ts';
 
 /**
- * A stand-in for chat-notify's `chat.rooms.membership` (the real one comes with the chat issue):
- * the test says who is in which room.
+ * A stand-in for chat-notify's `chat.rooms.membership`, so these service tests say who is in which
+ * room directly; the two real services together are tested through the gateway
+ * (packages/stack/test/chat-attachments.test.ts).
  */
 export interface ChatStandIn {
   rooms: Map<string, Set<string>>;

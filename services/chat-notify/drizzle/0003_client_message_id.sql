@@ -1,0 +1,2 @@
+ALTER TABLE "chat_notify"."messages" ADD COLUMN "client_message_id" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "messages_client_id_idx" ON "chat_notify"."messages" USING btree ("room_id","sender_id","client_message_id") WHERE "chat_notify"."messages"."client_message_id" is not null;

@@ -1,0 +1,29 @@
+import type { Bus, Db, Logger } from '@parley/kit';
+import type { ChatNotifyConfig } from '../config.ts';
+import type { Repositories } from '../repositories/index.ts';
+
+/**
+ * Every time the domain writes is this clock's, so tests can move it instead of sleeping. Written
+ * from JS (milliseconds) rather than by Postgres (microseconds), a row's time in a cursor finds the row again.
+ */
+export type Clock = () => Date;
+
+/** Who asked, for the audit envelope. */
+export interface RequestMeta {
+  requestId?: string | undefined;
+}
+
+/** What the domain needs, built once in app.ts. */
+export interface ChatDeps {
+  config: ChatNotifyConfig;
+  db: Db;
+  repos: Repositories;
+  /**
+   * Runs `fn` in one transaction with repositories bound to it. Inside, use only those, and never
+   * call the bus: on PGlite (one connection) anything else waits for the transaction forever.
+   */
+  transaction<T>(fn: (repos: Repositories) => Promise<T>): Promise<T>;
+  bus: Bus;
+  log: Logger;
+  now: Clock;
+}
