@@ -12,6 +12,7 @@ import { createChatDomain } from './services/index.ts';
 import { mailMetrics } from './services/mail-metrics.ts';
 import { createMailQueue } from './services/mail-queue.ts';
 import { createMailSender } from './services/mail-sender.ts';
+import { createRoomQueue } from './services/room-queue.ts';
 
 export interface ChatNotifyOptions {
   config: ChatNotifyConfig;
@@ -78,6 +79,7 @@ export const createChatDeps = (
     db,
     repos: createRepositories(db),
     transaction: (fn) => db.transaction((tx) => fn(createRepositories(tx))),
+    inRoom: createRoomQueue(),
     bus: kit.bus,
     log: kit.log,
     now: clock ?? (() => new Date()),

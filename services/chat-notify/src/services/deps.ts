@@ -1,6 +1,7 @@
 import type { Bus, Db, Logger } from '@parley/kit';
 import type { ChatNotifyConfig } from '../config.ts';
 import type { Repositories } from '../repositories/index.ts';
+import type { RoomQueue } from './room-queue.ts';
 
 /**
  * Every time the domain writes is this clock's, so tests can move it instead of sleeping. Written
@@ -23,6 +24,8 @@ export interface ChatDeps {
    * call the bus: on PGlite (one connection) anything else waits for the transaction forever.
    */
   transaction<T>(fn: (repos: Repositories) => Promise<T>): Promise<T>;
+  /** Runs a change of a room after this copy's earlier changes of it (see room-queue.ts). */
+  inRoom: RoomQueue;
   bus: Bus;
   log: Logger;
   now: Clock;

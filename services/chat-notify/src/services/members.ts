@@ -23,7 +23,7 @@ const checkAdd = ({ me, target }: { me: RoomMemberRow; target: RoomMemberRow | u
 
 /** Joining and leaving. Every change locks the room first, then numbers its feed event. */
 export const createMembers = (deps: ChatDeps, users: Users, feed: Feed) => {
-  const { repos, transaction, bus, log, now } = deps;
+  const { repos, transaction, inRoom, bus, log, now } = deps;
 
   const lock = async (tx: Repositories, roomId: string) => {
     const room = await tx.rooms.lock(roomId);
@@ -37,16 +37,18 @@ export const createMembers = (deps: ChatDeps, users: Users, feed: Feed) => {
       // Outside the transaction: never hold one across the bus.
       await users.assertExist([userId]);
       const at = now();
-      const { member, numbered } = await transaction(async (tx) => {
-        const room = await lock(tx, roomId);
-        checkAdd(await rowsOf(tx, roomId, caller, userId));
-        const row: RoomMemberRow = { roomId, userId, role: 'member', joinedAt: at };
-        await tx.rooms.addMember(row);
-        const member = toMember(row);
-        const after = toRoom(room, await tx.rooms.countMembers(roomId));
-        const event = { type: 'room.member.added' as const, roomId, room: after, member, by: caller.userId };
-        return { member, numbered: [await tx.feed.appendForRoom(event, roomId, at)] };
-      });
+      const { member, numbered } = await inRoom(roomId, () =>
+        transaction(async (tx) => {
+          const room = await lock(tx, roomId);
+          checkAdd(await rowsOf(tx, roomId, caller, userId));
+          const row: RoomMemberRow = { roomId, userId, role: 'member', joinedAt: at };
+          await tx.rooms.addMember(row);
+          const member = toMember(row);
+          const after = toRoom(room, await tx.rooms.countMembers(roomId));
+          const event = { type: 'room.member.added' as const, roomId, room: after, member, by: caller.userId };
+          return { member, numbered: [await tx.feed.appendForRoom(event, roomId, at)] };
+        }),
+      );
       feed.publish(numbered);
       await announce(bus, log, ChatEvents.memberAdded, { roomId, userId, by: caller.userId }, who(caller, userId, meta));
       return member;
@@ -58,23 +60,25 @@ export const createMembers = (deps: ChatDeps, users: Users, feed: Feed) => {
      */
     async remove(caller: Caller, roomId: string, userId: string, meta: RequestMeta = {}): Promise<{ done: true }> {
       const at = now();
-      const outcome = await transaction(async (tx) => {
-        await lock(tx, roomId);
-        const { me, target } = await rowsOf(tx, roomId, caller, userId);
-        const leaving = userId === caller.userId;
-        if (!leaving && me.role !== 'owner') throw notOwner();
-        if (!target) throw chatError('MEMBER_NOT_FOUND', 'Not a member of this room');
-        await tx.rooms.removeMember(roomId, userId);
-        const heir = await tx.rooms.eldest(roomId);
-        if (!heir) await tx.rooms.delete(roomId);
-        else if (target.role === 'owner') await tx.rooms.setOwner(roomId, heir.userId);
-        const reason = leaving ? ('left' as const) : ('removed' as const);
-        const event = { type: 'room.member.removed' as const, roomId, userId, by: caller.userId, reason };
-        // The remaining members, and the one who left: told of it, and of nothing after.
-        const numbered = [await tx.feed.appendForRoom(event, roomId, at, userId)];
-        const newOwnerId = heir && target.role === 'owner' ? heir.userId : null;
-        return { numbered, newOwnerId, roomDeleted: !heir };
-      });
+      const outcome = await inRoom(roomId, () =>
+        transaction(async (tx) => {
+          await lock(tx, roomId);
+          const { me, target } = await rowsOf(tx, roomId, caller, userId);
+          const leaving = userId === caller.userId;
+          if (!leaving && me.role !== 'owner') throw notOwner();
+          if (!target) throw chatError('MEMBER_NOT_FOUND', 'Not a member of this room');
+          await tx.rooms.removeMember(roomId, userId);
+          const heir = await tx.rooms.eldest(roomId);
+          if (!heir) await tx.rooms.delete(roomId);
+          else if (target.role === 'owner') await tx.rooms.setOwner(roomId, heir.userId);
+          const reason = leaving ? ('left' as const) : ('removed' as const);
+          const event = { type: 'room.member.removed' as const, roomId, userId, by: caller.userId, reason };
+          // The remaining members, and the one who left: told of it, and of nothing after.
+          const numbered = [await tx.feed.appendForRoom(event, roomId, at, userId)];
+          const newOwnerId = heir && target.role === 'owner' ? heir.userId : null;
+          return { numbered, newOwnerId, roomDeleted: !heir };
+        }),
+      );
       feed.publish(outcome.numbered);
       const { newOwnerId, roomDeleted } = outcome;
       await announce(

@@ -38,38 +38,40 @@ const readCursor = (roomId: string, cursor: string): number => {
 
 /** Posting and reading a room's messages. */
 export const createMessages = (deps: ChatDeps, feed: Feed) => {
-  const { repos, transaction, bus, log, now } = deps;
+  const { repos, transaction, inRoom, bus, log, now } = deps;
   return {
     async post(caller: Caller, roomId: string, input: PostInput, meta: RequestMeta = {}): Promise<Message> {
       const { text, media, clientMessageId } = input;
       if (text === '' && !media) throw new ParleyError('VALIDATION_FAILED', 'A message needs text or an attachment');
       const at = now();
-      const { message, numbered } = await transaction(async (tx) => {
-        // The room's lock (taken by the touch) orders its messages with its membership changes and
-        // thumbnails; a refusal rolls the touch back.
-        if (!(await tx.rooms.touchAsMember(roomId, caller.userId, at))) throw roomNotFound();
-        // Under the room's lock, so two sends of one key cannot both miss the first.
-        const earlier = clientMessageId ? await tx.messages.byClientId(roomId, caller.userId, clientMessageId) : undefined;
-        if (earlier) return { message: toMessage(earlier), numbered: [] };
-        let attached = media ?? null;
-        // The thumbnail may have been announced before the message was posted.
-        if (attached && attached.thumbnailUrl === null) {
-          const thumbnailUrl = await tx.messages.readyThumbnail(attached.id);
-          if (thumbnailUrl) attached = { ...attached, thumbnailUrl };
-        }
-        const row = await tx.messages.insert({
-          id: randomUUID(),
-          roomId,
-          senderId: caller.userId,
-          text,
-          media: attached,
-          createdAt: at,
-          clientMessageId: clientMessageId ?? null,
-        });
-        const message = toMessage(row);
-        const event = { type: 'message.created' as const, roomId, message };
-        return { message, numbered: [await tx.feed.appendForRoom(event, roomId, at)] };
-      });
+      const { message, numbered } = await inRoom(roomId, () =>
+        transaction(async (tx) => {
+          // The room's lock (taken by the touch) orders its messages with its membership changes and
+          // thumbnails; a refusal rolls the touch back.
+          if (!(await tx.rooms.touchAsMember(roomId, caller.userId, at))) throw roomNotFound();
+          // Under the room's lock, so two sends of one key cannot both miss the first.
+          const earlier = clientMessageId ? await tx.messages.byClientId(roomId, caller.userId, clientMessageId) : undefined;
+          if (earlier) return { message: toMessage(earlier), numbered: [] };
+          let attached = media ?? null;
+          // The thumbnail may have been announced before the message was posted.
+          if (attached && attached.thumbnailUrl === null) {
+            const thumbnailUrl = await tx.messages.readyThumbnail(attached.id);
+            if (thumbnailUrl) attached = { ...attached, thumbnailUrl };
+          }
+          const row = await tx.messages.insert({
+            id: randomUUID(),
+            roomId,
+            senderId: caller.userId,
+            text,
+            media: attached,
+            createdAt: at,
+            clientMessageId: clientMessageId ?? null,
+          });
+          const message = toMessage(row);
+          const event = { type: 'message.created' as const, roomId, message };
+          return { message, numbered: [await tx.feed.appendForRoom(event, roomId, at)] };
+        }),
+      );
       // A repeat of a stored message: nothing new to push or record.
       if (numbered.length === 0) return message;
       feed.publish(numbered);
