@@ -1,5 +1,6 @@
 import { AuthErrors } from './auth/errors.ts';
 import { ChatErrors } from './chat/errors.ts';
+import { FaceErrors } from './faces/errors.ts';
 import { MediaErrors } from './media/errors.ts';
 
 /**
@@ -26,6 +27,7 @@ export const ErrorCodes = {
   ...AuthErrors,
   ...MediaErrors,
   ...ChatErrors,
+  ...FaceErrors,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

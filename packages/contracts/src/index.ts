@@ -3,6 +3,7 @@ export * from './chat/index.ts';
 export * from './endpoint.ts';
 export * from './errors.ts';
 export * from './events.ts';
+export * from './faces/index.ts';
 export * from './media/index.ts';
 export * from './ops.ts';
 export * from './problem.ts';

@@ -16,8 +16,8 @@ const ignoreMissing = (err: unknown): null => {
   throw err;
 };
 
-export const blobRoot = (dataDir: string): string =>
-  dataDir === 'memory://' ? join(tmpdir(), `parley-blobs-${process.pid}`) : join(dataDir, 'blobs');
+export const blobRoot = (dataDir: string, name = 'blobs'): string =>
+  dataDir === 'memory://' ? join(tmpdir(), `parley-${name}-${process.pid}`) : join(dataDir, name);
 
 const sweepTemp = async (tmp: string): Promise<void> => {
   const cutoff = Date.now() - STALE_TEMP_MS;
@@ -43,7 +43,7 @@ const writeAll = async (handle: FileHandle, chunk: Uint8Array): Promise<void> =>
 let memoryStoresOpen = 0;
 
 export const createFsBlobStore = async (options: BlobStoreOptions): Promise<BlobStore> => {
-  const root = blobRoot(options.dataDir);
+  const root = blobRoot(options.dataDir, options.name);
   const inMemory = options.dataDir === 'memory://';
   if (inMemory) memoryStoresOpen++;
   let closed = false;

@@ -93,7 +93,7 @@ async function* readChunks(open: () => Promise<Consumer>, info: ObjectInfo, star
 export const createNatsBlobStore = async (options: BlobStoreOptions): Promise<BlobStore> => {
   if (!options.natsUrl) throw new Error('BLOB_STORE=nats needs NATS_URL');
   const namespace = assertNamespace(options.namespace);
-  const bucket = blobBucketName(namespace);
+  const bucket = blobBucketName(namespace, options.name);
   const nc = await connect({
     servers: options.natsUrl.split(','),
     name: `${namespace}-blobs`,

@@ -13,7 +13,8 @@ export const assertSha256 = (sha256: unknown): string => {
 };
 
 /** `parley` → `parley_blobs`; object store bucket names allow only `[-\w]`. */
-export const blobBucketName = (namespace: string): string => `${namespace.replace(/[^-\w]/g, '_')}_blobs`;
+export const blobBucketName = (namespace: string, name = 'blobs'): string =>
+  `${namespace.replace(/[^-\w]/g, '_')}_${name.replace(/[^-\w]/g, '_')}`;
 
 /** Validates an inclusive range against the blob's size; an end past the last byte is clamped, as HTTP does. */
 export const resolveRange = (range: ByteRange | undefined, size: number): { start: number; end: number } => {

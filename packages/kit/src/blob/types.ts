@@ -46,4 +46,9 @@ export interface BlobStoreOptions {
   natsUrl?: string | undefined;
   namespace: string;
   replicas?: number;
+  /**
+   * Which store: `blobs` (default, the media library) or another name for a separate one (the face
+   * service's short-lived uploads), so deleting from it can never touch a blob media counts on.
+   */
+  name?: string;
 }

@@ -23,12 +23,12 @@ export const dropBusNamespace = async (natsUrl: string | undefined, namespace: s
   }
 };
 
-/** Deletes the blob store bucket (`BLOB_STORE=nats`) of a throwaway namespace, with everything in it. */
-export const dropBlobBucket = async (natsUrl: string | undefined, namespace: string): Promise<void> => {
+/** Deletes a blob store bucket (`BLOB_STORE=nats`; `name` as given to createBlobStore) of a throwaway namespace, with everything in it. */
+export const dropBlobBucket = async (natsUrl: string | undefined, namespace: string, name?: string): Promise<void> => {
   if (!natsUrl) return;
   const nc = await connect({ servers: natsUrl.split(','), timeout: 5_000 });
   try {
-    const os = await new Objm(nc).open(blobBucketName(namespace)).catch((err: Error) => {
+    const os = await new Objm(nc).open(blobBucketName(namespace, name)).catch((err: Error) => {
       if (/not found/i.test(err.message)) return null;
       throw err;
     });
