@@ -1,9 +1,12 @@
 import {
+  type AddPhotosReply,
   type AttachmentReply,
   AuthRoutes,
   type AvatarReply,
   ChatPaths,
   ChatRoutes,
+  FacePaths,
+  FaceRoutes,
   type Jwks,
   type MediaObject,
   MediaPaths,
@@ -16,6 +19,7 @@ import {
   type RouteQuery,
   type RouteReply,
   Routes,
+  type SearchReply,
   type UploadKind,
 } from '@parley/contracts';
 import type { Static } from 'typebox';
@@ -181,6 +185,27 @@ export const createClient = (options: ClientOptions) => {
     },
   };
 
+  const F = FaceRoutes;
+  /** My private face library (API.md's Face library section). */
+  const faces = {
+    createIdentity: (name: string) => call(F.createIdentity, { body: { name } }),
+    listIdentities: () => call(F.listIdentities),
+    deleteIdentity: (id: string) => call(F.deleteIdentity, { params: { id } }),
+    /** One `file` part per photo; each must show exactly one face, the others come back in `rejected`. */
+    addPhotos: async (id: string, files: { bytes: Blob | Uint8Array; filename?: string }[]): Promise<AddPhotosReply> => {
+      const form = new FormData();
+      for (const [i, file] of files.entries()) form.append('file', asBlob(file.bytes), file.filename ?? `photo${i + 1}`);
+      const path = FacePaths.photos.replace(':id', encodeURIComponent(id));
+      return parse<AddPhotosReply>(await raw('POST', `${API_PREFIX}${path}`, { body: form }));
+    },
+    /** Every face in the photo, each with its best match in my library or null. */
+    search: async (bytes: Blob | Uint8Array, filename = 'photo'): Promise<SearchReply> => {
+      const form = new FormData();
+      form.append('file', asBlob(bytes), filename);
+      return parse<SearchReply>(await raw('POST', `${API_PREFIX}${FacePaths.search}`, { body: form }));
+    },
+  };
+
   return {
     call,
     raw,
@@ -188,6 +213,7 @@ export const createClient = (options: ClientOptions) => {
     users,
     media,
     rooms,
+    faces,
     withToken: (accessToken: string) => createClient({ ...options, accessToken }),
     status: () => call(Routes.getSystemStatus),
     serviceStatus: (service: import('@parley/contracts').ServiceName) => call(Routes.getServiceStatus, { params: { service } }),

@@ -1,2 +1,2 @@
 export { default as faceMatchApp, type FaceMatchOptions, migrationsFolder } from './app.ts';
-export { type FaceMatchConfig, FaceMatchConfigSchema, loadFaceMatchConfig } from './config.ts';
+export { DEFAULT_THRESHOLD, type FaceMatchConfig, FaceMatchConfigSchema, loadFaceMatchConfig } from './config.ts';

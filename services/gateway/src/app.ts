@@ -1,4 +1,4 @@
-import { mediaRules, ServiceNames, StatusEndpoints } from '@parley/contracts';
+import { FACE_UPLOADS_STORE, mediaRules, ServiceNames, StatusEndpoints } from '@parley/contracts';
 import { createBlobStore, type ReadinessCheck, type SharedInfra, serviceKit } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -8,6 +8,7 @@ import authenticate from './plugins/authenticate.ts';
 import openapi from './plugins/openapi.ts';
 import problem from './plugins/problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { faceRoutes } from './routes/faces.ts';
 import { jwksRoutes } from './routes/jwks.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { roomRoutes } from './routes/rooms.ts';
@@ -61,6 +62,16 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
   });
   app.addHook('onClose', () => blobs.close());
   const uploads = createUploads({ blobs, rules: mediaRules(config) });
+  // Face photos pass through a store of their own, emptied once each request is answered.
+  const faceScratch = await createBlobStore({
+    driver: config.BLOB_STORE,
+    dataDir: config.DATA_DIR,
+    natsUrl: config.NATS_URL,
+    namespace: config.BUS_NAMESPACE,
+    replicas: config.NATS_STREAM_REPLICAS,
+    name: FACE_UPLOADS_STORE,
+  });
+  app.addHook('onClose', () => faceScratch.close());
 
   const timeoutMs = config.BUS_TIMEOUT_MS;
   await app.register(jwksRoutes);
@@ -71,6 +82,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
       await api.register(userRoutes, { timeoutMs, uploads });
       await api.register(mediaRoutes, { timeoutMs, blobs, uploads });
       await api.register(roomRoutes, { timeoutMs, uploads });
+      await api.register(faceRoutes, { timeoutMs, scratch: faceScratch, rules: mediaRules(config) });
       await api.register(websocketRoutes, { config });
       await api.register(jwksRoutes);
     },
