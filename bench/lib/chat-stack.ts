@@ -6,6 +6,7 @@ import {
   type SmtpCapture,
   startSmtpCapture,
 } from '../../packages/kit/src/testing/index.ts';
+import { allSettledOrThrow, inParallel } from './concurrency.ts';
 import { serverEnv } from './env.ts';
 import { type ServiceProcess, startService } from './services.ts';
 
@@ -43,21 +44,13 @@ export async function startChatStack(opts: { nats: string; postgres: string; gat
       cleanups.push(() => service.stop());
       return service;
     };
-    const [auth, chatNotify] = await all([started('auth'), started('chat-notify', { SMTP_URL: smtp.url })]);
-    const gateways = await all(Array.from({ length: opts.gateways }, () => started('gateway')));
+    const [auth, chatNotify] = await allSettledOrThrow([started('auth'), started('chat-notify', { SMTP_URL: smtp.url })]);
+    const gateways = await allSettledOrThrow(Array.from({ length: opts.gateways }, () => started('gateway')));
     return { auth: auth!, chatNotify: chatNotify!, gateways, smtp, close };
   } catch (err) {
     await close();
     throw err;
   }
-}
-
-/** Like Promise.all, but waits for every start to settle: one that fails must not leave another starting unseen. */
-async function all<T>(starts: Promise<T>[]): Promise<T[]> {
-  const results = await Promise.allSettled(starts);
-  const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 async function postJson<T>(url: string, body: unknown, token?: string): Promise<T> {
@@ -87,20 +80,6 @@ async function createUser(gateway: string, smtp: SmtpCapture): Promise<ChatUser>
     code: extractCode(mail),
   });
   return { id: tokens.user.id, accessToken: tokens.accessToken };
-}
-
-/** Runs `work(i)` for i in 0…count-1 with `concurrency` at a time; results in index order. */
-async function inParallel<T>(count: number, concurrency: number, work: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await work(i);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return results;
 }
 
 /** `count` new accounts, `then` run on each as soon as it exists (e.g. adding it to a room while others register). */

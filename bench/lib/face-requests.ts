@@ -1,3 +1,5 @@
+export { inParallel } from './concurrency.ts';
+
 import type { Photo } from './face-photos.ts';
 import { requestJson } from './face-stack.ts';
 
@@ -61,18 +63,4 @@ export class FaceClient {
     });
     return { ms: performance.now() - started, reply };
   }
-}
-
-/** Runs `work(i)` for i in 0…count-1 with `concurrency` in flight; results in index order. */
-export async function inParallel<T>(count: number, concurrency: number, work: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await work(i);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return results;
 }

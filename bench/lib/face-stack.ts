@@ -10,6 +10,7 @@ import {
   type SmtpCapture,
   startSmtpCapture,
 } from '../../packages/kit/src/testing/index.ts';
+import { allSettledOrThrow } from './concurrency.ts';
 import { serverEnv } from './env.ts';
 import { type ServiceProcess, startService } from './services.ts';
 
@@ -65,7 +66,7 @@ export async function startFaceStack(opts: { nats: string; postgres: string; wor
       return service;
     };
     // Accounts need auth and chat-notify (it sends the verification mail); face-match loads its models meanwhile.
-    const [, , faceMatch] = await settled([
+    const [, , faceMatch] = await allSettledOrThrow([
       started('auth'),
       started('chat-notify', { SMTP_URL: smtp.url }),
       started('face-match'),
@@ -83,14 +84,6 @@ export async function startFaceStack(opts: { nats: string; postgres: string; wor
     await close();
     throw err;
   }
-}
-
-/** Like Promise.all, but waits for every start to settle: one that fails must not leave another starting unseen. */
-async function settled<T>(starts: Promise<T>[]): Promise<T[]> {
-  const results = await Promise.allSettled(starts);
-  const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 /** /readyz answers 200 once the models are loaded in every worker (healthz only says the process is alive). */

@@ -10,7 +10,3 @@ export const mediaError = (code: MediaErrorCode, detail: string): ParleyError =>
  * media that exists from media that does not.
  */
 export const notFound = (): ParleyError => mediaError('MEDIA_NOT_FOUND', 'No such media');
-
-/** An event that must be recorded could not be: the caller may retry; the cause stays in our logs. */
-export const unavailable = (what: string, cause: unknown): ParleyError =>
-  new ParleyError('SERVICE_UNAVAILABLE', `${what} is unavailable; try again`, { cause });

@@ -9,6 +9,7 @@ export * from './memory.ts';
 export * from './memory-hub.ts';
 export * from './nats.ts';
 export * from './nats-jetstream.ts';
+export * from './record.ts';
 export * from './shared.ts';
 export * from './subject.ts';
 export * from './types.ts';
