@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { FACE_UPLOADS_STORE } from '@parley/contracts';
-import { type BlobStore, createBlobStore, type ServiceKit, type SharedInfra, serviceKit } from '@parley/kit';
+import { type BlobStore, openBlobStore, type ServiceKit, type SharedInfra, serviceKit } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { FaceMatchConfig } from './config.ts';
@@ -38,14 +38,7 @@ async function faceMatch(app: FastifyInstance, opts: FaceMatchOptions): Promise<
   });
   let uploads: BlobStore;
   try {
-    uploads = await createBlobStore({
-      driver: config.BLOB_STORE,
-      dataDir: config.DATA_DIR,
-      natsUrl: config.NATS_URL,
-      namespace: config.BUS_NAMESPACE,
-      replicas: config.NATS_STREAM_REPLICAS,
-      name: FACE_UPLOADS_STORE,
-    });
+    uploads = await openBlobStore(config, FACE_UPLOADS_STORE);
   } catch (err) {
     await pool.close();
     throw err;

@@ -1,5 +1,5 @@
 import { FACE_UPLOADS_STORE, mediaRules, ServiceNames, StatusEndpoints } from '@parley/contracts';
-import { createBlobStore, type ReadinessCheck, type SharedInfra, serviceKit } from '@parley/kit';
+import { openBlobStore, type ReadinessCheck, type SharedInfra, serviceKit } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { GatewayConfig } from './config.ts';
@@ -53,24 +53,11 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
   });
 
   // Uploads stream through the gateway straight into the store; the media service only records them.
-  const blobs = await createBlobStore({
-    driver: config.BLOB_STORE,
-    dataDir: config.DATA_DIR,
-    natsUrl: config.NATS_URL,
-    namespace: config.BUS_NAMESPACE,
-    replicas: config.NATS_STREAM_REPLICAS,
-  });
+  const blobs = await openBlobStore(config);
   app.addHook('onClose', () => blobs.close());
   const uploads = createUploads({ blobs, rules: mediaRules(config) });
   // Face photos pass through a store of their own, emptied once each request is answered.
-  const faceScratch = await createBlobStore({
-    driver: config.BLOB_STORE,
-    dataDir: config.DATA_DIR,
-    natsUrl: config.NATS_URL,
-    namespace: config.BUS_NAMESPACE,
-    replicas: config.NATS_STREAM_REPLICAS,
-    name: FACE_UPLOADS_STORE,
-  });
+  const faceScratch = await openBlobStore(config, FACE_UPLOADS_STORE);
   app.addHook('onClose', () => faceScratch.close());
 
   const timeoutMs = config.BUS_TIMEOUT_MS;

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type BlobStore, createBlobStore, type ServiceKit, type SharedInfra, serviceKit } from '@parley/kit';
+import { type BlobStore, openBlobStore, type ServiceKit, type SharedInfra, serviceKit } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { type MediaConfig, rulesOf } from './config.ts';
@@ -22,13 +22,7 @@ const SWEEP_INTERVAL_MS = 5 * 60_000;
 
 async function media(app: FastifyInstance, opts: MediaOptions): Promise<void> {
   const { config } = opts;
-  const store = await createBlobStore({
-    driver: config.BLOB_STORE,
-    dataDir: config.DATA_DIR,
-    natsUrl: config.NATS_URL,
-    namespace: config.BUS_NAMESPACE,
-    replicas: config.NATS_STREAM_REPLICAS,
-  });
+  const store = await openBlobStore(config);
   // Added before the kit's hooks, so it runs after them (hooks run last-added first): the store
   // closes only once the endpoints and the thumbnail consumer have stopped and finished their work.
   app.addHook('onClose', () => store.close());

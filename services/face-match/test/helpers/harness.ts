@@ -11,7 +11,7 @@ import {
   type SearchReply,
   type UploadedPhoto,
 } from '@parley/contracts';
-import { type BlobStore, createBlobStore } from '@parley/kit';
+import { type BlobStore, openBlobStore } from '@parley/kit';
 import { dropBlobBucket, type ServiceHarness, startServiceHarness } from '@parley/kit/testing';
 import { type FaceMatchConfig, faceMatchApp, loadFaceMatchConfig } from '../../src/index.ts';
 
@@ -42,14 +42,7 @@ export const startFaces = async (env: Record<string, string> = {}): Promise<Face
   const events: EventEnvelope[] = [];
   let uploads: BlobStore;
   try {
-    uploads = await createBlobStore({
-      driver: config.BLOB_STORE,
-      dataDir: config.DATA_DIR,
-      natsUrl: config.NATS_URL,
-      namespace: config.BUS_NAMESPACE,
-      replicas: config.NATS_STREAM_REPLICAS,
-      name: FACE_UPLOADS_STORE,
-    });
+    uploads = await openBlobStore(config, FACE_UPLOADS_STORE);
     const store = uploads;
     harness.onClose(() => store.close());
     await bus.consume({ durable: 'face-events-test', subject: 'evt.face.>' }, (event) => {

@@ -15,7 +15,7 @@ import {
   type MediaObject,
   type ParleyError,
 } from '@parley/contracts';
-import { type BlobStore, type Bus, createBlobStore } from '@parley/kit';
+import { type BlobStore, type Bus, openBlobStore } from '@parley/kit';
 import { createTestClock, dropBlobBucket, startServiceHarness, type TestClock } from '@parley/kit/testing';
 
 export { createTestClock, type TestClock };
@@ -106,13 +106,7 @@ export const startMedia = async (env: Record<string, string> = {}): Promise<Medi
   const events: EventEnvelope[] = [];
   let blobs: BlobStore;
   try {
-    blobs = await createBlobStore({
-      driver: config.BLOB_STORE,
-      dataDir: config.DATA_DIR,
-      natsUrl: config.NATS_URL,
-      namespace: config.BUS_NAMESPACE,
-      replicas: config.NATS_STREAM_REPLICAS,
-    });
+    blobs = await openBlobStore(config);
     const store = blobs;
     harness.onClose(() => store.close());
     await bus.consume({ durable: 'media-events-test', subject: 'evt.media.>' }, (event) => {
