@@ -1,3 +1,4 @@
+import { AuditErrors } from './audit/errors.ts';
 import { AuthErrors } from './auth/errors.ts';
 import { ChatErrors } from './chat/errors.ts';
 import { FaceErrors } from './faces/errors.ts';
@@ -28,6 +29,7 @@ export const ErrorCodes = {
   ...MediaErrors,
   ...ChatErrors,
   ...FaceErrors,
+  ...AuditErrors,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

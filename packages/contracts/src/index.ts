@@ -1,3 +1,4 @@
+export * from './audit/index.ts';
 export * from './auth/index.ts';
 export * from './chat/index.ts';
 export * from './endpoint.ts';

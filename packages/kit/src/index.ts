@@ -6,6 +6,7 @@ export * from './context.ts';
 export * from './db/index.ts';
 export * from './logger.ts';
 export * from './mail/index.ts';
+export * from './outbox/index.ts';
 export type * from './mail/types.ts';
 export * from './metrics.ts';
 export * from './runtime/index.ts';

@@ -95,6 +95,8 @@ export const Caller = Type.Object({
   sessionId: Type.String(),
   ip: Type.Union([Type.String(), Type.Null()]),
   userAgent: Type.Union([Type.String(), Type.Null()]),
+  /** From the verified access token (ADMIN_EMAILS at login); absent = 'user'. */
+  role: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('admin')])),
 });
 export type Caller = Static<typeof Caller>;
 

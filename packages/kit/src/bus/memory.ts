@@ -6,10 +6,10 @@ import {
   answer,
   assertEventSubject,
   buildEnvelope,
-  CONSUMER_CONCURRENCY,
   consumerPolicy,
   DEFAULT_TIMEOUT_MS,
   deadLetter,
+  envelopeSubject,
   InFlight,
   judge,
   messageContext,
@@ -188,6 +188,12 @@ export const createMemoryBus = (options: MemoryBusOptions): Bus => {
       return envelope.id;
     },
 
+    async publishEnvelope(envelope) {
+      ensureOpen();
+      const headers = outgoingHeaders(envelope.requestId ? { [HEADER_REQUEST_ID]: envelope.requestId } : {});
+      events.append(qualify(namespace, envelopeSubject(envelope)), toJson(envelope), headers, envelope.id);
+    },
+
     async consume(consumeOptions, handler) {
       ensureOpen();
       const durable = assertDurable(consumeOptions.durable);
@@ -200,7 +206,7 @@ export const createMemoryBus = (options: MemoryBusOptions): Bus => {
       });
       const inFlight = new InFlight((err) => logger.error({ err }, 'bus: handler crashed'));
       const member = {
-        capacity: CONSUMER_CONCURRENCY,
+        capacity: policy.concurrency,
         deliver: (stored: StoredEvent, deliveryCount: number) =>
           new Promise<Ack>((resolve) => {
             inFlight.run(async () => {

@@ -16,9 +16,9 @@ import { toJson } from './codec.ts';
 import {
   assertEventSubject,
   buildEnvelope,
-  CONSUMER_CONCURRENCY,
   consumerPolicy,
   deadLetter,
+  envelopeSubject,
   InFlight,
   judge,
   outgoingHeaders,
@@ -41,7 +41,7 @@ export const fromNatsHeaders = (h: MsgHdrs | undefined): Headers => {
 
 const isApiError = (err: unknown, code: number): boolean => err instanceof JetStreamApiError && err.code === code;
 
-export interface JetStreamEvents extends Pick<Bus, 'emit' | 'deadLetters'> {
+export interface JetStreamEvents extends Pick<Bus, 'emit' | 'publishEnvelope' | 'deadLetters'> {
   /** Attaches a durable consumer; resolves to its stop function. */
   consume(...args: Parameters<Bus['consume']>): Promise<() => Promise<void>>;
 }
@@ -109,6 +109,16 @@ export const jetStreamEvents = async (
       return envelope.id;
     },
 
+    async publishEnvelope(envelope, publishOptions = {}) {
+      await ensureStreams();
+      const headers = outgoingHeaders(envelope.requestId ? { [HEADER_REQUEST_ID]: envelope.requestId } : {});
+      await js.publish(subjects.qualify(namespace, envelopeSubject(envelope)), toJson(envelope), {
+        msgID: envelope.id,
+        headers: toNatsHeaders(headers),
+        ...(publishOptions.timeoutMs ? { timeout: publishOptions.timeoutMs } : {}),
+      });
+    },
+
     async consume(consumeOptions, handler) {
       const durable = subjects.assertDurable(consumeOptions.durable);
       assertEventSubject(subjects.assertSubject(consumeOptions.subject));
@@ -124,7 +134,7 @@ export const jetStreamEvents = async (
       });
       const consumer = await js.consumers.get(eventStream, durable);
       // Buffered messages wait on their ack timer too, so pull no more than are handled at once.
-      const messages = await consumer.consume({ max_messages: CONSUMER_CONCURRENCY });
+      const messages = await consumer.consume({ max_messages: policy.concurrency });
       const inFlight = new InFlight((err) => logger.error({ err, durable }, 'bus: event handling crashed'));
       let running = 0;
       let slotFreed: () => void = () => undefined;
@@ -162,7 +172,7 @@ export const jetStreamEvents = async (
 
       const loop = (async () => {
         for await (const m of messages) {
-          while (running >= CONSUMER_CONCURRENCY && !stopping) await new Promise<void>((r) => (slotFreed = r));
+          while (running >= policy.concurrency && !stopping) await new Promise<void>((r) => (slotFreed = r));
           // Hand back what was buffered but not started, so another copy gets it now rather than after the ack wait.
           if (stopping) {
             m.nak();

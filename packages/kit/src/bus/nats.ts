@@ -147,6 +147,7 @@ export const createNatsBus = async (options: NatsBusOptions): Promise<Bus> => {
     },
 
     emit: (event, data, emitOptions) => events.emit(event, data, emitOptions),
+    publishEnvelope: (envelope, publishOptions) => events.publishEnvelope(envelope, publishOptions),
 
     async consume(consumeOptions, handler) {
       return track(await events.consume(consumeOptions, handler as EventHandler));

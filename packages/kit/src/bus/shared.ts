@@ -124,6 +124,13 @@ export const assertEventSubject = (subject: string): void => {
 };
 
 /** Builds the envelope as it will be stored; data that does not match its schema is the emitter's bug. */
+/** The stream subject of an envelope's event type (before the namespace). */
+export const envelopeSubject = (envelope: EventEnvelope): string => {
+  const subject = `evt.${envelope.type}`;
+  assertEventSubject(subject);
+  return subject;
+};
+
 export const buildEnvelope = (event: EventDef, data: unknown, options: EmitOptions, source: string): EventEnvelope => {
   assertEventSubject(event.subject);
   const wireData = fromJson(toJson(data));
@@ -149,12 +156,14 @@ export const buildEnvelope = (event: EventDef, data: unknown, options: EmitOptio
 };
 
 export interface ConsumerPolicy {
+  concurrency: number;
   maxDeliver: number;
   ackWaitMs: number;
   backoffMs: (deliveryCount: number) => number;
 }
 
 export const consumerPolicy = (options: ConsumeOptions): ConsumerPolicy => ({
+  concurrency: Math.max(1, Math.floor(options.concurrency ?? CONSUMER_CONCURRENCY)),
   maxDeliver: Math.max(1, options.maxDeliver ?? DEFAULT_MAX_DELIVER),
   ackWaitMs: options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS,
   backoffMs: options.backoffMs ?? defaultBackoffMs,

@@ -64,6 +64,11 @@ export interface ConsumeOptions {
   backoffMs?: (deliveryCount: number) => number;
   /** How long an unacknowledged delivery waits before it is redelivered. Default 30 s. */
   ackWaitMs?: number;
+  /**
+   * Deliveries this copy handles at once (and pulls ahead). Default 8. A consumer that commits
+   * in groups (the audit log) raises it so a group can fill.
+   */
+  concurrency?: number;
 }
 
 /**
@@ -124,6 +129,12 @@ export interface Bus {
 
   /** Durable, at least once: resolves when the stream has stored it. Returns the event id. */
   emit<E extends EventDef>(event: E, data: import('typebox').Static<E['data']>, options?: EmitOptions): Promise<string>;
+
+  /**
+   * Publishes an envelope built earlier (an outbox row) on `evt.<type>`, its id as the message id so
+   * the stream drops a repeat within its duplicate window. Resolves when the stream has stored it.
+   */
+  publishEnvelope(envelope: EventEnvelope, options?: { timeoutMs?: number }): Promise<void>;
 
   /** Durable consumer. Resolves when the consumer is attached. */
   consume<T = unknown>(options: ConsumeOptions, handler: EventHandler<T>): Promise<Subscription>;

@@ -7,6 +7,7 @@ import { createBus, type MemoryHub } from '../bus/index.ts';
 import type { Bus, ConsumeOptions, EndpointHandler, EventHandler, Subscription } from '../bus/types.ts';
 import { createDatabase, type Database } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
+import { createOutbox, type Outbox } from '../outbox/outbox.ts';
 import { createRegistry, type Metrics, metricsFor } from '../metrics.ts';
 import { newInstanceId } from './instance.ts';
 import { opsRoutes, type ReadinessCheck } from './ops-routes.ts';
@@ -36,6 +37,11 @@ export interface ServiceKitOptions {
   shared?: SharedInfra | undefined;
   /** Extra readiness checks beyond bus and database (the gateway asks every service). */
   readiness?: () => Promise<Record<string, ReadinessCheck>>;
+  /**
+   * The service writes its events through a transactional outbox (`<schema>.outbox`, created by its own
+   * migrations from `outboxTable`); the kit runs the relay that publishes them.
+   */
+  outbox?: boolean;
 }
 
 export interface ServiceKit {
@@ -52,6 +58,8 @@ export interface ServiceKit {
   consume<T>(options: ConsumeOptions, handler: EventHandler<T>): Promise<void>;
   /** The service's database; a service without one calling this is a programming error. */
   database(): Database;
+  /** The service's outbox (with `outbox: true`); its relay runs from ready to close. */
+  outbox(): Outbox;
 }
 
 declare module 'fastify' {
@@ -96,6 +104,11 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promis
     await bus.close();
     throw err;
   }
+
+  const outbox =
+    db && opts.outbox
+      ? createOutbox({ db: db.db, schema: db.schema, bus, source: name, logger: log, registry })
+      : null;
 
   const subscriptions: Subscription[] = [];
   const kit: ServiceKit = {
@@ -143,6 +156,10 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promis
       if (!db) throw new Error(`${name} has no database`);
       return db;
     },
+    outbox() {
+      if (!outbox) throw new Error(`${name} has no outbox (serviceKit option outbox: true)`);
+      return outbox;
+    },
   };
   app.decorate('parley', kit);
 
@@ -162,11 +179,13 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promis
   // On NATS a subscription is only certain once the server has seen it: flush before calling ourselves ready.
   app.addHook('onReady', async () => {
     await bus.ping();
+    outbox?.start();
   });
 
   // Order matters: stop taking work, let in-flight handlers finish and drain the bus, then end the pool.
   app.addHook('onClose', async () => {
     await Promise.allSettled(subscriptions.map((s) => s.stop()));
+    await outbox?.stop();
     await bus.close();
     await db?.close();
   });
