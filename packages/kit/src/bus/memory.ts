@@ -188,10 +188,11 @@ export const createMemoryBus = (options: MemoryBusOptions): Bus => {
       return envelope.id;
     },
 
-    async publishEnvelope(envelope) {
+    async publishEnvelope(envelope, publishOptions = {}) {
       ensureOpen();
       const headers = outgoingHeaders(envelope.requestId ? { [HEADER_REQUEST_ID]: envelope.requestId } : {});
-      events.append(qualify(namespace, envelopeSubject(envelope)), toJson(envelope), headers, envelope.id);
+      const msgId = publishOptions.msgId ?? envelope.id;
+      events.append(qualify(namespace, envelopeSubject(envelope)), toJson(envelope), headers, msgId);
     },
 
     async consume(consumeOptions, handler) {

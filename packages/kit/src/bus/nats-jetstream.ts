@@ -113,7 +113,7 @@ export const jetStreamEvents = async (
       await ensureStreams();
       const headers = outgoingHeaders(envelope.requestId ? { [HEADER_REQUEST_ID]: envelope.requestId } : {});
       await js.publish(subjects.qualify(namespace, envelopeSubject(envelope)), toJson(envelope), {
-        msgID: envelope.id,
+        msgID: publishOptions.msgId ?? envelope.id,
         headers: toNatsHeaders(headers),
         ...(publishOptions.timeoutMs ? { timeout: publishOptions.timeoutMs } : {}),
       });

@@ -98,6 +98,15 @@ export interface DeadLetter {
   reason: string;
 }
 
+export interface PublishEnvelopeOptions {
+  timeoutMs?: number;
+  /**
+   * The stream's dedupe key; default the envelope's id. Only tests set another, to deliver the same
+   * event twice past the duplicate window (as a publish retried after the window, or a lost ack, would).
+   */
+  msgId?: string;
+}
+
 export type Transport = 'memory' | 'nats';
 
 /**
@@ -134,7 +143,7 @@ export interface Bus {
    * Publishes an envelope built earlier (an outbox row) on `evt.<type>`, its id as the message id so
    * the stream drops a repeat within its duplicate window. Resolves when the stream has stored it.
    */
-  publishEnvelope(envelope: EventEnvelope, options?: { timeoutMs?: number }): Promise<void>;
+  publishEnvelope(envelope: EventEnvelope, options?: PublishEnvelopeOptions): Promise<void>;
 
   /** Durable consumer. Resolves when the consumer is attached. */
   consume<T = unknown>(options: ConsumeOptions, handler: EventHandler<T>): Promise<Subscription>;
