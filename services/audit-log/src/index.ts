@@ -1,2 +1,2 @@
-export { type AuditLogOptions, default as auditLogApp, migrationsFolder } from './app.ts';
+export { type AuditLogOptions, createAuditDeps, default as auditLogApp, migrationsFolder } from './app.ts';
 export { type AuditLogConfig, AuditLogConfigSchema, loadAuditLogConfig } from './config.ts';

@@ -50,7 +50,9 @@ export const VerifyReport = Type.Object({
   /** `hash-mismatch` (the row was edited), `broken-link` (a row before it was removed or edited), `head-mismatch` (rows at the end were removed). */
   reason: Type.Optional(Type.String()),
   /** Rows deleted by retention are summarised by this checkpoint; the chain is verified from it. */
-  checkpoint: Nullable(Type.Object({ throughSeq: Type.Integer(), hash: Type.String(), at: Type.String({ format: 'date-time' }) })),
+  checkpoint: Nullable(
+    Type.Object({ throughSeq: Type.Integer(), hash: Type.String(), at: Type.String({ format: 'date-time' }) }),
+  ),
   /** The last row's seq and hash (what an operator may note elsewhere to anchor the chain). */
   head: Nullable(Type.Object({ seq: Type.Integer(), hash: Type.String() })),
 });

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EndpointDef, type EventDef, type EventEnvelope, ParleyError } from '@parley/contracts';
+import { Value } from 'typebox/value';
 import { currentRequestId, newRequestId, runWithContext } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import { errorBody, fromJson, toJson, toWireError, validate, validationFailed } from './codec.ts';
@@ -133,7 +134,9 @@ export const envelopeSubject = (envelope: EventEnvelope): string => {
 
 export const buildEnvelope = (event: EventDef, data: unknown, options: EmitOptions, source: string): EventEnvelope => {
   assertEventSubject(event.subject);
-  const wireData = fromJson(toJson(data));
+  // Only the fields the event declares travel: a producer that hands over a whole row (with a hash or
+  // a secret in it) cannot leak it into the log.
+  const wireData = Value.Clean(event.data, fromJson(toJson(data)));
   const issues = validate(event.data, wireData);
   if (issues) {
     throw new Error(

@@ -7,8 +7,8 @@ import { createBus, type MemoryHub } from '../bus/index.ts';
 import type { Bus, ConsumeOptions, EndpointHandler, EventHandler, Subscription } from '../bus/types.ts';
 import { createDatabase, type Database } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
-import { createOutbox, type Outbox } from '../outbox/outbox.ts';
 import { createRegistry, type Metrics, metricsFor } from '../metrics.ts';
+import { createOutbox, type Outbox } from '../outbox/outbox.ts';
 import { newInstanceId } from './instance.ts';
 import { opsRoutes, type ReadinessCheck } from './ops-routes.ts';
 
@@ -106,9 +106,7 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promis
   }
 
   const outbox =
-    db && opts.outbox
-      ? createOutbox({ db: db.db, schema: db.schema, bus, source: name, logger: log, registry })
-      : null;
+    db && opts.outbox ? createOutbox({ db: db.db, schema: db.schema, bus, source: name, logger: log, registry }) : null;
 
   const subscriptions: Subscription[] = [];
   const kit: ServiceKit = {

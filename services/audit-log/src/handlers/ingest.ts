@@ -1,0 +1,22 @@
+import type { ServiceKit } from '@parley/kit';
+import type { AuditDomain } from '../services/index.ts';
+import type { AuditMetrics } from '../services/metrics.ts';
+import { judgeEnvelope } from '../services/vocabulary.ts';
+
+export const AUDIT_DURABLE = 'audit-log';
+/** Deliveries in hand at once: enough for a group commit to fill while the previous one runs. */
+const CONCURRENCY = 256;
+
+/** Every durable event of every service; the handler answers once its group is committed. */
+export const consumeEvents = (kit: ServiceKit, { ingest }: AuditDomain, metrics: AuditMetrics): Promise<void> =>
+  kit.consume({ durable: AUDIT_DURABLE, subject: 'evt.>', concurrency: CONCURRENCY }, async (event) => {
+    const verdict = judgeEnvelope(event.envelope);
+    if (!verdict.ok) {
+      metrics.rejected.inc();
+      const { id, type, source } = (event.envelope ?? {}) as Partial<Record<'id' | 'type' | 'source', unknown>>;
+      kit.log.error({ eventId: id, type, source, reason: verdict.reason }, 'audit-log: event refused, dead-lettered');
+      return 'dead';
+    }
+    await ingest.store(verdict.envelope);
+    return 'ack';
+  });
