@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { KeysChangedSubject } from '@parley/contracts';
-import { type ServiceKit, type SharedInfra, serviceKit } from '@parley/kit';
+import { type ServiceKit, type SharedInfra, serviceKit, transactionWithEvents } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { type AuthConfig, adminEmails } from './config.ts';
@@ -26,7 +26,7 @@ export const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.
 
 async function auth(app: FastifyInstance, opts: AuthOptions): Promise<void> {
   const { config } = opts;
-  await app.register(serviceKit, { name: 'auth', config, shared: opts.shared, migrationsFolder });
+  await app.register(serviceKit, { name: 'auth', config, shared: opts.shared, migrationsFolder, outbox: true });
   const kit = app.parley;
   const pending = new Set<Promise<void>>();
   const deps = await createAuthDeps(kit, config, { pending, ...(opts.clock ? { clock: opts.clock } : {}) });
@@ -51,18 +51,20 @@ async function auth(app: FastifyInstance, opts: AuthOptions): Promise<void> {
 
 /** The domain's dependencies on top of the service kit: one place that wires them, also for tests. */
 export const createAuthDeps = async (
-  kit: Pick<ServiceKit, 'bus' | 'log' | 'database'>,
+  kit: Pick<ServiceKit, 'bus' | 'log' | 'database' | 'outbox'>,
   config: AuthConfig,
   options: { mailer?: MailQueue; clock?: Clock; pending?: Set<Promise<void>> } = {},
 ): Promise<AuthDeps> => {
   const { db } = kit.database();
   const now = options.clock ?? (() => new Date());
   const pending = options.pending ?? new Set();
+  const outbox = kit.outbox();
   return {
     config,
     db,
     repos: createRepositories(db),
-    transaction: (fn) => db.transaction((tx) => fn(createRepositories(tx))),
+    transaction: (fn) => transactionWithEvents(outbox, db, (tx, events) => fn({ ...createRepositories(tx), events })),
+    outbox,
     bus: kit.bus,
     mailer: options.mailer ?? busMailQueue(kit.bus),
     passwords: await createPasswords(config),

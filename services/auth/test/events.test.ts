@@ -1,8 +1,6 @@
-import { AuthEndpoints, AuthEvents, type EventEnvelope, ParleyError } from '@parley/contracts';
-import type { Bus } from '@parley/kit';
+import { AuthEndpoints, AuthEvents, type EventEnvelope } from '@parley/contracts';
+import { refusePublishes, withoutOutbox } from '@parley/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthDeps } from '../src/app.ts';
-import { createAuthDomain } from '../src/services/index.ts';
 import { codeMailedTo, login, registerVerified, uniqueName } from './helpers/accounts.ts';
 import { type AuthWorld, callerOf, client, startAuth } from './helpers/harness.ts';
 
@@ -81,21 +79,52 @@ describe('auth events on the durable stream', () => {
       .toMatchObject({ type: AuthEvents.loginFailed.type, actor: null, data: { userId: null, reason: 'unknown-login' } });
   });
 
-  it('fails a login (503) whose record cannot be written, and leaves no session behind', async () => {
+  const loginsOf = (sessionId: string) =>
+    events.filter((e) => e.type === AuthEvents.loginSucceeded.type && (e.data as { sessionId: string }).sessionId === sessionId);
+
+  it('grants a login while the event stream is down, and publishes it once the stream is back', async () => {
     const me = await registerVerified(world);
-    const kit = world.app.parley;
-    // The real bus, except that its event stream refuses writes.
-    const bus: Bus = Object.create(kit.bus, {
-      emit: { value: () => Promise.reject(new Error('event stream unavailable')) },
-    });
-    const deps = await createAuthDeps({ bus, log: kit.log, database: () => kit.database() }, world.config, {
-      clock: world.clock,
-    });
-    const domain = createAuthDomain(deps);
-    const err = await domain.login.login({ login: me.name, password: me.password, client: client() }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ParleyError);
-    expect([(err as ParleyError).code, (err as ParleyError).status]).toEqual(['SERVICE_UNAVAILABLE', 503]);
+    const stream = refusePublishes(world.app);
+    let pair: Awaited<ReturnType<typeof login>>;
+    try {
+      pair = await login(world, me);
+      await expect.poll(stream.refused).toBeGreaterThan(0);
+      expect(await world.app.parley.outbox().pending()).toBeGreaterThan(0);
+      expect(loginsOf(pair.sessionId)).toEqual([]);
+    } finally {
+      stream.restore();
+    }
+    await expect.poll(() => loginsOf(pair.sessionId).length, { timeout: 15_000 }).toBe(1);
+    expect(loginsOf(pair.sessionId)[0]).toMatchObject({ actor: me.userId, subject: me.userId, data: { method: 'password' } });
+  });
+
+  it('answers 503 to a login, failed or not, that cannot be recorded, and starts no session', async () => {
+    const me = await registerVerified(world);
+    const [wrong, right] = await withoutOutbox(
+      world.app,
+      async () =>
+        [
+          await world.fail(AuthEndpoints.login, { login: me.name, password: 'a wrong guess, friend', client: client() }),
+          await world.fail(AuthEndpoints.login, { login: me.name, password: me.password, client: client() }),
+        ] as const,
+    );
+    expect([wrong.code, wrong.status]).toEqual(['SERVICE_UNAVAILABLE', 503]);
+    expect([right.code, right.status]).toEqual(['SERVICE_UNAVAILABLE', 503]);
     const sessions = await world.call(AuthEndpoints.listSessions, { caller: callerOf(me.tokens) });
     expect(sessions.items.map((s) => s.id)).toEqual([me.tokens.sessionId]);
+    // Recording works again: so does logging in.
+    await login(world, me);
+  });
+
+  it('publishes nothing of a change rolled back: a rename to a name already taken', async () => {
+    const [me, other] = [await registerVerified(world), await registerVerified(world)];
+    const caller = callerOf(me.tokens);
+    const taken = await world.fail(AuthEndpoints.rename, { caller, name: other.name.toUpperCase() });
+    expect(taken.code).toBe('NAME_TAKEN');
+    const name = uniqueName('renamed');
+    await world.call(AuthEndpoints.rename, { caller, name });
+    const renames = () => events.filter((e) => e.type === AuthEvents.nameChanged.type && e.subject === me.userId);
+    await expect.poll(() => renames().length, { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(renames().map((e) => e.data)).toEqual([{ userId: me.userId, from: me.name, to: name }]);
   });
 });

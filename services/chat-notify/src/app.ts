@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createMailer, type ServiceKit, type SharedInfra, serviceKit } from '@parley/kit';
+import { createMailer, type ServiceKit, type SharedInfra, serviceKit, transactionWithEvents } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ChatNotifyConfig } from './config.ts';
@@ -28,7 +28,7 @@ const PRUNE_INTERVAL_MS = 10 * 60_000;
 
 async function chatNotify(app: FastifyInstance, opts: ChatNotifyOptions): Promise<void> {
   const { config } = opts;
-  await app.register(serviceKit, { name: 'chat-notify', config, shared: opts.shared, migrationsFolder });
+  await app.register(serviceKit, { name: 'chat-notify', config, shared: opts.shared, migrationsFolder, outbox: true });
   const kit = app.parley;
   const deps = createChatDeps(kit, config, opts.clock);
   const domain = createChatDomain(deps);
@@ -69,16 +69,17 @@ async function chatNotify(app: FastifyInstance, opts: ChatNotifyOptions): Promis
 
 /** The domain's dependencies on top of the service kit: one place that wires them, also for tests. */
 export const createChatDeps = (
-  kit: Pick<ServiceKit, 'bus' | 'log' | 'database'>,
+  kit: Pick<ServiceKit, 'bus' | 'log' | 'database' | 'outbox'>,
   config: ChatNotifyConfig,
   clock?: Clock,
 ): ChatDeps => {
   const { db } = kit.database();
+  const outbox = kit.outbox();
   return {
     config,
     db,
     repos: createRepositories(db),
-    transaction: (fn) => db.transaction((tx) => fn(createRepositories(tx))),
+    transaction: (fn) => transactionWithEvents(outbox, db, (tx, events) => fn({ ...createRepositories(tx), events })),
     inRoom: createRoomQueue(),
     bus: kit.bus,
     log: kit.log,

@@ -1,4 +1,5 @@
 import { ChatEndpoints, ChatEvents } from '@parley/contracts';
+import { refusePublishes, withoutOutbox } from '@parley/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChatWorld, startChat } from './helpers/harness.ts';
 
@@ -183,5 +184,45 @@ describe('rooms and their members', () => {
       data: { roomId, userId: owner.userId, by: owner.userId, newOwnerId: bob.userId, roomDeleted: false },
     });
     expect(JSON.stringify(ofRoom())).not.toContain('secret');
+  });
+
+  it('keeps nothing of a change whose event cannot be stored (503): no message, no feed entry, no event', async () => {
+    const [owner, bob] = [world.newUser(), world.newUser()];
+    const { id: roomId } = await world.room(owner, [bob]);
+    const error = await withoutOutbox(world.app, () =>
+      world.fail(ChatEndpoints.postMessage, { caller: bob, roomId, text: 'never stored' }),
+    );
+    expect([error.code, error.status]).toEqual(['SERVICE_UNAVAILABLE', 503]);
+    expect((await world.call(ChatEndpoints.listMessages, { caller: owner, roomId })).items).toEqual([]);
+
+    // The next post is the room's first: its event, its seq, and the only one recorded.
+    await world.post(bob, roomId, 'stored');
+    expect((await world.feedOf(bob)).map((e) => [e.type, e.seq])).toEqual([
+      ['room.member.added', 1],
+      ['message.created', 2],
+    ]);
+    const posted = () => world.events.filter((e) => e.type === ChatEvents.messagePosted.type && e.subject === bob.userId);
+    await expect.poll(() => posted().length, { timeout: 15_000 }).toBe(1);
+    expect(posted()[0]!.data).toMatchObject({ roomId, length: 'stored'.length });
+  });
+
+  it('takes changes while the event stream is down; their events follow once it is back', async () => {
+    const owner = world.newUser();
+    const stream = refusePublishes(world.app);
+    let roomId: string;
+    try {
+      roomId = (await world.room(owner)).id;
+      await world.post(owner, roomId, 'during the outage');
+      await expect.poll(stream.refused).toBeGreaterThan(0);
+    } finally {
+      stream.restore();
+    }
+    const ofRoom = () => world.events.filter((e) => (e.data as { roomId?: string }).roomId === roomId);
+    await expect.poll(() => ofRoom().length, { timeout: 15_000 }).toBe(2);
+    expect(
+      ofRoom()
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual([ChatEvents.messagePosted.type, ChatEvents.roomCreated.type].sort());
   });
 });

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { FACE_UPLOADS_STORE } from '@parley/contracts';
-import { type BlobStore, openBlobStore, type ServiceKit, type SharedInfra, serviceKit } from '@parley/kit';
+import { type BlobStore, openBlobStore, type ServiceKit, type SharedInfra, serviceKit, transactionWithEvents } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { FaceMatchConfig } from './config.ts';
@@ -55,6 +55,7 @@ async function faceMatch(app: FastifyInstance, opts: FaceMatchOptions): Promise<
     config,
     shared: opts.shared,
     migrationsFolder,
+    outbox: true,
     readiness: async () => ({ model }),
   });
   const kit = app.parley;
@@ -67,17 +68,19 @@ async function faceMatch(app: FastifyInstance, opts: FaceMatchOptions): Promise<
 
 /** The domain's dependencies on top of the service kit: one place that wires them, also for tests. */
 export const createFaceDeps = (
-  kit: Pick<ServiceKit, 'bus' | 'log' | 'database'>,
+  kit: Pick<ServiceKit, 'bus' | 'log' | 'database' | 'outbox'>,
   config: FaceMatchConfig,
   uploads: BlobStore,
   pool: FacePool,
 ): FaceDeps => {
   const { db } = kit.database();
   const repos = createRepositories(db);
+  const outbox = kit.outbox();
   return {
     config,
     repos,
-    transaction: (fn) => db.transaction((tx) => fn(createRepositories(tx))),
+    transaction: (fn) => transactionWithEvents(outbox, db, (tx, events) => fn({ ...createRepositories(tx), events })),
+    outbox,
     bus: kit.bus,
     uploads,
     pool,

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type BlobStore, openBlobStore, type ServiceKit, type SharedInfra, serviceKit } from '@parley/kit';
+import { type BlobStore, openBlobStore, type ServiceKit, type SharedInfra, serviceKit, transactionWithEvents } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { type MediaConfig, rulesOf } from './config.ts';
@@ -26,7 +26,7 @@ async function media(app: FastifyInstance, opts: MediaOptions): Promise<void> {
   // Added before the kit's hooks, so it runs after them (hooks run last-added first): the store
   // closes only once the endpoints and the thumbnail consumer have stopped and finished their work.
   app.addHook('onClose', () => store.close());
-  await app.register(serviceKit, { name: 'media', config, shared: opts.shared, migrationsFolder });
+  await app.register(serviceKit, { name: 'media', config, shared: opts.shared, migrationsFolder, outbox: true });
   const kit = app.parley;
   const deps = createMediaDeps(kit, config, store, opts.clock);
   const domain = createMediaDomain(deps);
@@ -54,18 +54,19 @@ async function media(app: FastifyInstance, opts: MediaOptions): Promise<void> {
 
 /** The domain's dependencies on top of the service kit: one place that wires them, also for tests. */
 export const createMediaDeps = (
-  kit: Pick<ServiceKit, 'bus' | 'log' | 'database'>,
+  kit: Pick<ServiceKit, 'bus' | 'log' | 'database' | 'outbox'>,
   config: MediaConfig,
   store: BlobStore,
   clock?: Clock,
 ): MediaDeps => {
   const { db } = kit.database();
+  const outbox = kit.outbox();
   return {
     config,
     rules: rulesOf(config),
     db,
     repos: createRepositories(db),
-    transaction: (fn) => db.transaction((tx) => fn(createRepositories(tx))),
+    transaction: (fn) => transactionWithEvents(outbox, db, (tx, events) => fn({ ...createRepositories(tx), events })),
     bus: kit.bus,
     store,
     log: kit.log,

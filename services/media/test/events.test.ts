@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { MediaEndpoints, MediaEvents, ParleyError } from '@parley/contracts';
-import type { Bus } from '@parley/kit';
+import { MediaEndpoints, MediaEvents } from '@parley/contracts';
+import { refusePublishes, withoutOutbox } from '@parley/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMediaDeps } from '../src/app.ts';
-import { createMediaDomain } from '../src/services/index.ts';
 import { eventsOf, waitForEvent } from './helpers/events.ts';
 import { png } from './helpers/files.ts';
 import { type MediaWorld, newCaller, startMedia } from './helpers/harness.ts';
@@ -53,45 +51,37 @@ describe('media events on the durable stream', () => {
     expect(eventsOf(world, MediaEvents.uploaded.type, media.id)).toHaveLength(1);
   });
 
-  /** The real service's domain, except that its event stream refuses writes. */
-  const domainWithBrokenStream = () => {
-    const kit = world.app.parley;
-    const bus: Bus = Object.create(kit.bus, {
-      emit: { value: () => Promise.reject(new Error('event stream unavailable')) },
-    });
-    const deps = createMediaDeps({ bus, log: kit.log, database: () => kit.database() }, world.config, world.store, world.clock);
-    return createMediaDomain(deps);
-  };
-
-  const failure = (promise: Promise<unknown>) =>
-    promise.then(
-      () => {
-        throw new Error('expected a failure');
-      },
-      (err: unknown) => {
-        expect(err).toBeInstanceOf(ParleyError);
-        return err as ParleyError;
-      },
-    );
+  it('takes an upload while the event stream is down; its events and thumbnail follow once it is back', async () => {
+    const stream = refusePublishes(world.app);
+    let media: Awaited<ReturnType<MediaWorld['upload']>>;
+    try {
+      media = await world.upload(me, 'image', await png());
+      await expect.poll(stream.refused).toBeGreaterThan(0);
+      expect(eventsOf(world, MediaEvents.uploaded.type, media.id)).toEqual([]);
+      expect((await world.call(MediaEndpoints.get, { caller: me, mediaId: media.id })).id).toBe(media.id);
+    } finally {
+      stream.restore();
+    }
+    await waitForEvent(world, MediaEvents.ready.type, media.id);
+    expect(eventsOf(world, MediaEvents.uploaded.type, media.id)).toHaveLength(1);
+    const grant = await world.call(MediaEndpoints.grant, { mediaId: media.id, variant: 'thumbnail', caller: me });
+    expect(await world.read(grant.sha256)).not.toBeNull();
+  });
 
   it('undoes an upload (503) whose event cannot be stored, and keeps none of its bytes', async () => {
-    const domain = domainWithBrokenStream();
-    await domain.signer.ensure();
-    const file = await png();
-    const { sha256, size } = await world.put(file.bytes);
-    const err = await failure(
-      domain.uploads.register({ caller: me, kind: 'image', sha256, size, contentType: 'image/png', filename: 'lost.png' }),
-    );
-    expect([err.code, err.status]).toEqual(['SERVICE_UNAVAILABLE', 503]);
+    const file = await png(120, 90);
+    const { error, sha256 } = await withoutOutbox(world.app, () => world.failUpload(me, 'image', file, { filename: 'lost.png' }));
+    expect([error.code, error.status]).toEqual(['SERVICE_UNAVAILABLE', 503]);
     expect((await world.call(MediaEndpoints.list, { caller: me })).items.map((m) => m.filename)).not.toContain('lost.png');
     expect(await world.store.stat(sha256)).toBeNull();
   });
 
-  it('deletes nothing (503) when the deletion cannot be announced', async () => {
-    const media = await world.upload(me, 'image', await png());
-    const err = await failure(domainWithBrokenStream().library.delete(me, media.id));
-    expect([err.code, err.status]).toEqual(['SERVICE_UNAVAILABLE', 503]);
+  it('deletes nothing (503) when the deletion cannot be recorded', async () => {
+    const media = await world.upload(me, 'image', await png(64, 48));
+    const error = await withoutOutbox(world.app, () => world.fail(MediaEndpoints.delete, { caller: me, mediaId: media.id }));
+    expect([error.code, error.status]).toEqual(['SERVICE_UNAVAILABLE', 503]);
     const grant = await world.call(MediaEndpoints.grant, { mediaId: media.id, variant: 'original', caller: me });
     expect(await world.store.stat(grant.sha256)).not.toBeNull();
+    expect(eventsOf(world, MediaEvents.deleted.type, media.id)).toEqual([]);
   });
 });

@@ -1,6 +1,9 @@
 import { type Caller, type EventDef, ParleyError } from '@parley/contracts';
+import { DrizzleQueryError } from 'drizzle-orm';
 import type { Static } from 'typebox';
-import type { Bus, EmitOptions } from './types.ts';
+import type { Db, Tx } from '../db/types.ts';
+import type { Outbox } from '../outbox/outbox.ts';
+import type { EmitOptions } from './types.ts';
 
 /** Who did it, for the event envelope; a background job (a thumbnail) has no caller. */
 export const eventBy = (caller: Caller | null, subject: string): EmitOptions => ({
@@ -10,19 +13,32 @@ export const eventBy = (caller: Caller | null, subject: string): EmitOptions => 
   userAgent: caller?.userAgent ?? null,
 });
 
+/** Events written in one transaction: published if and only if it commits. */
+export interface StagedEvents {
+  stage<E extends EventDef>(event: E, data: Static<E['data']>, options?: EmitOptions): Promise<string>;
+}
+
 /**
- * Emits a durable event that must not be lost: if the stream cannot store it, the operation fails
- * with 503 rather than succeed unheard (issue 7's outbox will make this part of the transaction).
+ * `db.transaction(fn)` with `events` staging into `outbox` inside it; the relay is woken after a commit
+ * that staged any. An event the database refuses to store is a 503 (as `outbox.record` answers): the
+ * whole change is rolled back and the caller may try again. Invalid data still throws as the bug it is.
  */
-export const recordEvent = async <E extends EventDef>(
-  bus: Bus,
-  event: E,
-  data: Static<E['data']>,
-  options: EmitOptions,
-): Promise<void> => {
-  try {
-    await bus.emit(event, data, options);
-  } catch (err) {
-    throw new ParleyError('SERVICE_UNAVAILABLE', 'The event stream is unavailable; try again', { cause: err });
-  }
+export const transactionWithEvents = async <T>(
+  outbox: Outbox,
+  db: Db,
+  fn: (tx: Tx, events: StagedEvents) => Promise<T>,
+): Promise<T> => {
+  // Through the outbox's own transaction: what is staged is published from memory right after the commit.
+  return outbox.transaction((tx) =>
+    fn(tx, {
+      async stage(event, data, options) {
+        try {
+          return await outbox.stage(tx, event, data, options);
+        } catch (err) {
+          if (!(err instanceof DrizzleQueryError)) throw err;
+          throw new ParleyError('SERVICE_UNAVAILABLE', 'The event could not be recorded; try again', { cause: err });
+        }
+      },
+    }),
+  );
 };

@@ -1,4 +1,4 @@
-import { type EventDef, ParleyError } from '@parley/contracts';
+import { type EventDef, type EventEnvelope, ParleyError } from '@parley/contracts';
 import { asc, count, inArray, lte, sql } from 'drizzle-orm';
 import { pgSchema } from 'drizzle-orm/pg-core';
 import type { Registry } from 'prom-client';
@@ -34,11 +34,12 @@ export interface OutboxOptions {
 export interface Outbox {
   /**
    * Writes the event in the caller's transaction: it is published if and only if that transaction
-   * commits. Call `wake()` after the commit (or use `transaction`), else the relay finds it on its
-   * next poll. Invalid data throws (a programming error), like `bus.emit`.
+   * commits. Inside `outbox.transaction` it is published straight after the commit; in any other
+   * transaction the relay finds it (call `wake()` after the commit, else on its next poll).
+   * Invalid data throws (a programming error), like `bus.emit`.
    */
   stage<E extends EventDef>(tx: Tx | Db, event: E, data: Static<E['data']>, options?: EmitOptions): Promise<string>;
-  /** `db.transaction(fn)`, then wakes the relay: events staged inside go out right after the commit. */
+  /** `db.transaction(fn)`; the events staged inside are published right after the commit (the relay retries any that fail). */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**
    * An event with no change of its own (a failed login, a search): stored in its own transaction
@@ -54,6 +55,14 @@ export interface Outbox {
   start(): void;
   /** Stops the relay after the batch in hand; what is left waits for the next start (or another copy). */
   stop(): Promise<void>;
+}
+
+/** How long a row published by the fast path is left to it before the relay may take it. */
+export const FAST_PATH_GRACE_MS = 2_000;
+
+interface Staged {
+  seq: number;
+  envelope: EventEnvelope;
 }
 
 export const defaultOutboxBackoffMs = (attempts: number): number => Math.min(200 * 2 ** Math.max(0, attempts - 1), 5_000);
@@ -195,9 +204,69 @@ export const createOutbox = (options: OutboxOptions): Outbox => {
     return Number(row?.n ?? 0);
   };
 
+  /** The events staged in each open `outbox.transaction`, published straight after its commit. */
+  const staged = new WeakMap<object, Staged[]>();
+  const publishing = new Set<Promise<void>>();
+  const published: number[] = [];
+  let deleting: Promise<void> | null = null;
+
+  /** Deletes published rows in batches (one statement for many requests' events). */
+  const flushDeletes = (): void => {
+    if (deleting || published.length === 0) return;
+    deleting = (async () => {
+      while (published.length > 0) await db.delete(table).where(inArray(table.seq, published.splice(0, 1000)));
+    })()
+      .catch((err) =>
+        logger.warn({ err }, 'outbox: could not delete published rows; they are published again (the stream drops repeats)'),
+      )
+      .finally(() => {
+        deleting = null;
+        flushDeletes();
+      });
+  };
+
+  /**
+   * The fast path: publish what a transaction staged as soon as it committed, from memory. Its rows
+   * were written due only after `FAST_PATH_GRACE_MS`, so the relay leaves them alone meanwhile and
+   * takes over only what this could not publish (the stream down, the process gone).
+   */
+  const publishNow = (items: Staged[]): void => {
+    if (!started || stopped) {
+      wake();
+      return;
+    }
+    const run = Promise.allSettled(items.map((i) => bus.publishEnvelope(i.envelope, { timeoutMs: publishTimeoutMs }))).then(
+      (results) => {
+        let failed = 0;
+        results.forEach((r, n) => {
+          if (r.status === 'fulfilled') published.push(items[n]!.seq);
+          else failed++;
+        });
+        if (published.length > 0) flushDeletes();
+        metrics?.published.inc(labels, items.length - failed);
+        if (failed > 0) {
+          metrics?.failures.inc(labels, failed);
+          logger.warn({ failed }, 'outbox: events not published after their commit; the relay retries them');
+        }
+      },
+    );
+    publishing.add(run);
+    void run.finally(() => publishing.delete(run));
+  };
+
+  const insert = async (tx: Tx | Db, envelope: EventEnvelope, fast: boolean): Promise<number> => {
+    const [row] = await tx
+      .insert(table)
+      .values({ envelope, ...(fast ? { availableAt: sql`now() + make_interval(secs => ${FAST_PATH_GRACE_MS / 1000})` } : {}) })
+      .returning({ seq: table.seq });
+    return row!.seq;
+  };
+
   const stage: Outbox['stage'] = async (tx, event, data, emitOptions = {}) => {
     const envelope = buildEnvelope(event, data, emitOptions, source);
-    await tx.insert(table).values({ envelope });
+    const list = staged.get(tx);
+    const seq = await insert(tx, envelope, list !== undefined);
+    list?.push({ seq, envelope });
     return envelope.id;
   };
 
@@ -205,20 +274,27 @@ export const createOutbox = (options: OutboxOptions): Outbox => {
     stage,
 
     async transaction(fn) {
-      const result = await db.transaction(fn);
-      wake();
+      let list: Staged[] = [];
+      const result = await db.transaction((tx) => {
+        list = [];
+        // Before start (or after stop) nothing publishes from memory: the rows are due at once for the relay.
+        if (started && !stopped) staged.set(tx, list);
+        return fn(tx);
+      });
+      if (list.length > 0) publishNow(list);
       return result;
     },
 
     async record(event, data, emitOptions = {}) {
       // Invalid data is a bug and throws as such; only a database that does not answer is a 503.
       const envelope = buildEnvelope(event, data, emitOptions, source);
+      let seq: number;
       try {
-        await db.insert(table).values({ envelope });
+        seq = await insert(db, envelope, started && !stopped);
       } catch (err) {
         throw new ParleyError('SERVICE_UNAVAILABLE', 'The event could not be recorded; try again', { cause: err });
       }
-      wake();
+      publishNow([{ seq, envelope }]);
       return envelope.id;
     },
 
@@ -248,6 +324,9 @@ export const createOutbox = (options: OutboxOptions): Outbox => {
       clearTimeout(retryTimer);
       retryTimer = undefined;
       await pumping;
+      await Promise.allSettled([...publishing]);
+      flushDeletes();
+      await deleting;
     },
   };
 };

@@ -1,4 +1,4 @@
-import type { Bus, Db, Logger } from '@parley/kit';
+import type { Bus, Db, Logger, Outbox, StagedEvents } from '@parley/kit';
 import type { AuthConfig } from '../config.ts';
 import type { Repositories } from '../repositories/index.ts';
 import type { MailQueue } from './mail.ts';
@@ -8,16 +8,22 @@ import type { SigningKeys } from './signing-keys.ts';
 /** Every time the domain reads is this clock's, so tests can move it instead of sleeping. */
 export type Clock = () => Date;
 
+/** Repositories bound to one transaction, and the events written in it. */
+export type TxRepositories = Repositories & { events: StagedEvents };
+
 /** What the domain needs, built once in app.ts. */
 export interface AuthDeps {
   config: AuthConfig;
   db: Db;
   repos: Repositories;
   /**
-   * Runs `fn` in one transaction with repositories bound to it. Inside, use only those: on PGlite
-   * (one connection) a query through the pool would wait for the transaction forever.
+   * Runs `fn` in one transaction with repositories and event staging bound to it: the events are
+   * published if and only if it commits. Inside, use only those: on PGlite (one connection) a query
+   * through the pool would wait for the transaction forever.
    */
-  transaction<T>(fn: (repos: Repositories) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: TxRepositories) => Promise<T>): Promise<T>;
+  /** For events with no change of their own (a failed login): `record` stores one before the answer, else 503. */
+  outbox: Outbox;
   bus: Bus;
   /** chat-notify's mail queue: auth renders its mails, chat-notify sends them. */
   mailer: MailQueue;

@@ -4,7 +4,7 @@ import { authError } from '../errors.ts';
 import { loginCodeMail } from '../mail/templates.ts';
 import { CODE_TTL_SECONDS, checkCode, prepareCode } from './codes.ts';
 import type { AuthDeps } from './deps.ts';
-import { record } from './events.ts';
+import { by } from './events.ts';
 import { sendMail } from './mail.ts';
 import { createThrottle, FailureLimits, throttleKeys } from './throttle.ts';
 import type { LoginMethod, Tokens } from './tokens.ts';
@@ -14,11 +14,14 @@ type Req<K extends keyof typeof AuthEndpoints> = EndpointRequest<(typeof AuthEnd
 const invalidCredentials = () => authError('INVALID_CREDENTIALS', 'Wrong login or password');
 
 export const createLogin = (deps: AuthDeps, tokens: Tokens) => {
-  const { repos, passwords, mailer, bus } = deps;
+  const { repos, passwords, mailer, outbox } = deps;
   const throttle = createThrottle(deps);
 
-  const failed = async (user: User | undefined, login: string, method: LoginMethod, reason: string, client: ClientInfo) =>
-    record(bus, AuthEvents.loginFailed, { userId: user?.id ?? null, login, method, reason }, { actor: user?.id ?? null, client });
+  /** Stored before the refusal is answered; if it cannot be, the answer is 503 instead. */
+  const failed = async (user: User | undefined, login: string, method: LoginMethod, reason: string, client: ClientInfo) => {
+    const userId = user?.id ?? null;
+    await outbox.record(AuthEvents.loginFailed, { userId, login, method, reason }, by(userId, client));
+  };
 
   return {
     async login({ login, password, client }: Req<'login'>): Promise<TokenPair> {

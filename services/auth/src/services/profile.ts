@@ -3,15 +3,15 @@ import { authError, mapUserConflict } from '../errors.ts';
 import { emailChangeCodeMail, emailChangeNoticeMail } from '../mail/templates.ts';
 import { CODE_TTL_SECONDS, checkCode, prepareCode } from './codes.ts';
 import type { AuthDeps } from './deps.ts';
-import { record } from './events.ts';
 import { sendMail } from './mail.ts';
 import { assertStrongPassword } from './password-strength.ts';
+import { announceRevocation } from './revocations.ts';
 import { type Sessions, who } from './sessions.ts';
 import { createThrottle, FailureLimits, throttleKeys } from './throttle.ts';
 import { toUserSelf } from './views.ts';
 
 export const createProfile = (deps: AuthDeps, sessions: Sessions) => {
-  const { repos, passwords, mailer, bus, now, admins } = deps;
+  const { repos, passwords, mailer, now, admins } = deps;
   const throttle = createThrottle(deps);
 
   return {
@@ -24,8 +24,11 @@ export const createProfile = (deps: AuthDeps, sessions: Sessions) => {
     async rename(caller: Caller, name: string): Promise<UserSelf> {
       const { user } = await sessions.requireLive(caller);
       if (user.name === name) return toUserSelf(user, admins);
-      const updated = await repos.users.update(user.id, { name, updatedAt: now() }).catch(mapUserConflict);
-      await record(bus, AuthEvents.nameChanged, { userId: user.id, from: user.name, to: name }, who(caller));
+      const updated = await deps.transaction(async (tx) => {
+        // Staged first: a name taken meanwhile (the unique index) rolls the event back with the change.
+        await tx.events.stage(AuthEvents.nameChanged, { userId: user.id, from: user.name, to: name }, who(caller));
+        return tx.users.update(user.id, { name, updatedAt: now() }).catch(mapUserConflict);
+      });
       return toUserSelf(updated!, admins);
     },
 
@@ -40,9 +43,14 @@ export const createProfile = (deps: AuthDeps, sessions: Sessions) => {
       }
       await throttle.reset(key);
       assertStrongPassword(newPassword, { name: user.name, email: user.email });
-      await repos.users.update(user.id, { passwordHash: await passwords.hash(newPassword), updatedAt: now() });
-      await sessions.revokeOthers(caller, 'password-changed');
-      await record(bus, AuthEvents.passwordChanged, { userId: user.id }, who(caller));
+      const passwordHash = await passwords.hash(newPassword);
+      const revoked = await deps.transaction(async (tx) => {
+        await tx.users.update(user.id, { passwordHash, updatedAt: now() });
+        const revoked = await sessions.revokeOthers(tx, caller, 'password-changed');
+        await tx.events.stage(AuthEvents.passwordChanged, { userId: user.id }, who(caller));
+        return revoked;
+      });
+      announceRevocation(deps, revoked);
       return { done: true };
     },
 
@@ -72,8 +80,10 @@ export const createProfile = (deps: AuthDeps, sessions: Sessions) => {
       }
       const at = now();
       // The unique index decides: someone may have taken the address since the code was sent.
-      const updated = await repos.users.update(user.id, { email, emailVerifiedAt: at, updatedAt: at }).catch(mapUserConflict);
-      await record(bus, AuthEvents.emailChanged, { userId: user.id }, who(caller));
+      const updated = await deps.transaction(async (tx) => {
+        await tx.events.stage(AuthEvents.emailChanged, { userId: user.id }, who(caller));
+        return tx.users.update(user.id, { email, emailVerifiedAt: at, updatedAt: at }).catch(mapUserConflict);
+      });
       return toUserSelf(updated!, admins);
     },
 

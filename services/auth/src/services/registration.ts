@@ -5,7 +5,7 @@ import { authError, mapUserConflict } from '../errors.ts';
 import { verificationCodeMail, verificationLinkMail } from '../mail/templates.ts';
 import { CODE_TTL_SECONDS, checkCode, LINK_TTL_SECONDS, prepareCode, prepareLink, sha256 } from './codes.ts';
 import type { AuthDeps } from './deps.ts';
-import { record } from './events.ts';
+import { by } from './events.ts';
 import { sendMail } from './mail.ts';
 import { assertStrongPassword } from './password-strength.ts';
 import { createThrottle, FailureLimits, throttleKeys } from './throttle.ts';
@@ -16,7 +16,7 @@ type Req<K extends keyof typeof AuthEndpoints> = EndpointRequest<(typeof AuthEnd
 type Res<K extends keyof typeof AuthEndpoints> = EndpointResponse<(typeof AuthEndpoints)[K]>;
 
 export const createRegistration = (deps: AuthDeps, tokens: Tokens) => {
-  const { repos, passwords, mailer, bus, now, config, admins } = deps;
+  const { repos, passwords, mailer, now, config, admins } = deps;
   const throttle = createThrottle(deps);
 
   const linkUrl = (token: string) => `${config.PUBLIC_URL.replace(/\/+$/, '')}/api/v1/auth/verify-email?token=${token}`;
@@ -40,9 +40,11 @@ export const createRegistration = (deps: AuthDeps, tokens: Tokens) => {
   const markVerified = async (user: User, client: Req<'register'>['client']): Promise<User> => {
     if (user.emailVerifiedAt) return user;
     const at = now();
-    const updated = (await repos.users.update(user.id, { emailVerifiedAt: at, updatedAt: at })) ?? user;
-    await record(bus, AuthEvents.emailVerified, { userId: user.id }, { actor: user.id, client });
-    return updated;
+    return deps.transaction(async (tx) => {
+      const updated = (await tx.users.update(user.id, { emailVerifiedAt: at, updatedAt: at })) ?? user;
+      await tx.events.stage(AuthEvents.emailVerified, { userId: user.id }, by(user.id, client));
+      return updated;
+    });
   };
 
   return {
@@ -64,7 +66,7 @@ export const createRegistration = (deps: AuthDeps, tokens: Tokens) => {
       await deps.transaction(async (tx) => {
         await tx.users.insert(user).catch(mapUserConflict);
         await verification.store(tx);
-        await record(bus, AuthEvents.registered, { userId: user.id, name, verify }, { actor: user.id, client });
+        await tx.events.stage(AuthEvents.registered, { userId: user.id, name, verify }, by(user.id, client));
       });
       // Queued after the commit: chat-notify stores the mail in its own database, which (on one shared
       // PGlite connection) waits for this transaction. An account whose mail cannot be queued is undone.

@@ -2,14 +2,14 @@ import { AuthEvents, type Caller } from '@parley/contracts';
 import type { Session } from '../db/schema/sessions.ts';
 import type { User } from '../db/schema/users.ts';
 import { authError } from '../errors.ts';
-import type { AuthDeps } from './deps.ts';
-import { record } from './events.ts';
+import type { AuthDeps, TxRepositories } from './deps.ts';
+import { by } from './events.ts';
 import { announceRevocation, liveRevocations } from './revocations.ts';
 
 const sessionInvalid = () => authError('SESSION_INVALID', 'This session has ended');
 
 export const createSessions = (deps: AuthDeps) => {
-  const { repos, now, bus } = deps;
+  const { repos, now } = deps;
   const isLive = (s: Session | undefined, caller: Caller): s is Session =>
     s !== undefined && s.userId === caller.userId && !s.revokedAt && s.expiresAt > now();
 
@@ -49,19 +49,26 @@ export const createSessions = (deps: AuthDeps) => {
     async logout(caller: Caller): Promise<{ done: true }> {
       const s = await repos.sessions.findById(caller.sessionId);
       if (s?.userId !== caller.userId) return { done: true };
-      const revoked = await repos.sessions.revoke(s.id, now(), 'logout');
-      if (revoked.length > 0) {
-        announceRevocation(deps, [s.id]);
-        await record(bus, AuthEvents.loggedOut, { userId: caller.userId, sessionIds: [s.id], all: false }, who(caller));
-      }
+      const revoked = await deps.transaction(async (tx) => {
+        const revoked = await tx.sessions.revoke(s.id, now(), 'logout');
+        if (revoked.length > 0) {
+          const data = { userId: caller.userId, sessionIds: [s.id], all: false };
+          await tx.events.stage(AuthEvents.loggedOut, data, who(caller));
+        }
+        return revoked;
+      });
+      if (revoked.length > 0) announceRevocation(deps, [s.id]);
       return { done: true };
     },
 
     async logoutAll(caller: Caller): Promise<{ done: true }> {
-      const revoked = await repos.sessions.revokeAllOfUser(caller.userId, now(), 'logout-all');
-      const sessionIds = revoked.map((r) => r.id);
+      const sessionIds = await deps.transaction(async (tx) => {
+        const revoked = await tx.sessions.revokeAllOfUser(caller.userId, now(), 'logout-all');
+        const sessionIds = revoked.map((r) => r.id);
+        await tx.events.stage(AuthEvents.loggedOut, { userId: caller.userId, sessionIds, all: true }, who(caller));
+        return sessionIds;
+      });
       announceRevocation(deps, sessionIds);
-      await record(bus, AuthEvents.loggedOut, { userId: caller.userId, sessionIds, all: true }, who(caller));
       return { done: true };
     },
 
@@ -70,24 +77,24 @@ export const createSessions = (deps: AuthDeps) => {
       const s = await repos.sessions.findById(sessionId);
       if (s?.userId !== caller.userId) throw authError('SESSION_NOT_FOUND', 'No such session');
       const reason = 'revoked-by-user';
-      const revoked = await repos.sessions.revoke(s.id, now(), reason);
-      if (revoked.length > 0) {
-        announceRevocation(deps, [s.id]);
-        await record(bus, AuthEvents.sessionRevoked, { userId: caller.userId, sessionId: s.id, reason }, who(caller));
-      }
+      const revoked = await deps.transaction(async (tx) => {
+        const revoked = await tx.sessions.revoke(s.id, now(), reason);
+        if (revoked.length > 0) await revokedEvents(tx, caller, [s.id], reason);
+        return revoked;
+      });
+      if (revoked.length > 0) announceRevocation(deps, [s.id]);
       return { done: true };
     },
 
-    /** Every other session of the user, e.g. after a password change. */
-    async revokeOthers(caller: Caller, reason: string): Promise<void> {
-      const revoked = await repos.sessions.revokeAllOfUser(caller.userId, now(), reason, caller.sessionId);
-      announceRevocation(
-        deps,
-        revoked.map((r) => r.id),
-      );
-      for (const r of revoked) {
-        await record(bus, AuthEvents.sessionRevoked, { userId: caller.userId, sessionId: r.id, reason }, who(caller));
-      }
+    /**
+     * Every other session of the user (e.g. after a password change), in the caller's transaction.
+     * Returns their ids, for `announceRevocation` once it has committed.
+     */
+    async revokeOthers(tx: TxRepositories, caller: Caller, reason: string): Promise<string[]> {
+      const revoked = await tx.sessions.revokeAllOfUser(caller.userId, now(), reason, caller.sessionId);
+      const sessionIds = revoked.map((r) => r.id);
+      await revokedEvents(tx, caller, sessionIds, reason);
+      return sessionIds;
     },
 
     liveRevocations: () => liveRevocations(deps),
@@ -95,4 +102,11 @@ export const createSessions = (deps: AuthDeps) => {
 };
 export type Sessions = ReturnType<typeof createSessions>;
 
-export const who = (caller: Caller) => ({ actor: caller.userId, client: { ip: caller.ip, userAgent: caller.userAgent } });
+/** The caller acting on their own account. */
+export const who = (caller: Caller) => by(caller.userId, caller);
+
+const revokedEvents = async (tx: TxRepositories, caller: Caller, sessionIds: string[], reason: string): Promise<void> => {
+  for (const sessionId of sessionIds) {
+    await tx.events.stage(AuthEvents.sessionRevoked, { userId: caller.userId, sessionId, reason }, who(caller));
+  }
+};

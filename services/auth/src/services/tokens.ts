@@ -6,7 +6,7 @@ import type { User } from '../db/schema/users.ts';
 import { authError } from '../errors.ts';
 import { sha256 } from './codes.ts';
 import { type AuthDeps, addSeconds } from './deps.ts';
-import { record } from './events.ts';
+import { by } from './events.ts';
 import { announceRevocation } from './revocations.ts';
 import { roleOf, toUserSelf } from './views.ts';
 
@@ -16,7 +16,7 @@ const refreshInvalid = () => authError('REFRESH_INVALID', 'The refresh token is 
 
 /** Sessions, their access tokens and their rotating refresh tokens. */
 export const createTokens = (deps: AuthDeps) => {
-  const { config, keys, repos, now, bus, admins } = deps;
+  const { config, keys, repos, now, admins } = deps;
 
   /** `<sessionId>.<32 random bytes>`; only its sha256 is stored. */
   const newRefreshToken = (sessionId: string, at: Date): { token: string; row: RefreshToken } => {
@@ -39,16 +39,16 @@ export const createTokens = (deps: AuthDeps) => {
   });
 
   const reused = async (session: Session, client: ClientInfo): Promise<never> => {
-    const revoked = await repos.sessions.revoke(session.id, now(), 'refresh-token-reuse');
-    if (revoked.length > 0) {
-      announceRevocation(deps, [session.id]);
-      await record(
-        bus,
-        AuthEvents.sessionRevoked,
-        { userId: session.userId, sessionId: session.id, reason: 'refresh-token-reuse' },
-        { actor: null, subject: session.userId, client },
-      );
-    }
+    const reason = 'refresh-token-reuse';
+    const revoked = await deps.transaction(async (tx) => {
+      const revoked = await tx.sessions.revoke(session.id, now(), reason);
+      if (revoked.length > 0) {
+        const data = { userId: session.userId, sessionId: session.id, reason };
+        await tx.events.stage(AuthEvents.sessionRevoked, data, by(null, client, session.userId));
+      }
+      return revoked;
+    });
+    if (revoked.length > 0) announceRevocation(deps, [session.id]);
     throw refreshInvalid();
   };
 
@@ -70,8 +70,8 @@ export const createTokens = (deps: AuthDeps) => {
           userAgent: client.userAgent,
         });
         await tx.refreshTokens.insert(refresh.row);
-        // Inside the transaction: a login whose record cannot be written is rolled back, not granted.
-        await record(bus, AuthEvents.loginSucceeded, { userId: user.id, sessionId, method }, { actor: user.id, client });
+        // In the same transaction: a login whose record cannot be written is rolled back, not granted.
+        await tx.events.stage(AuthEvents.loginSucceeded, { userId: user.id, sessionId, method }, by(user.id, client));
       });
       return pair(user, sessionId, access, refresh.token);
     },

@@ -40,27 +40,32 @@ export const createMailRepository = (db: Db) => ({
       .returning();
   },
 
-  /** Sent: the body goes (it may hold a code or a sign-in link). */
-  async markSent(id: string): Promise<void> {
-    await db
+  /** Sent: the body goes (it may hold a code or a sign-in link). False when it was no longer pending. */
+  async markSent(id: string): Promise<boolean> {
+    const rows = await db
       .update(mailQueue)
       .set({ status: 'sent', sentAt: sql`now()`, text: null, html: null, lastError: null })
-      .where(and(eq(mailQueue.id, id), eq(mailQueue.status, 'pending')));
+      .where(and(eq(mailQueue.id, id), eq(mailQueue.status, 'pending')))
+      .returning({ id: mailQueue.id });
+    return rows.length > 0;
   },
 
   /**
    * A failed attempt: retried after `retryInMs`, or given up (`failed`) when `giveUp`. A failed mail
-   * keeps its body so an operator can put it back (status `pending`).
+   * keeps its body so an operator can put it back (status `pending`). False when another attempt
+   * (or copy) has moved the mail on meanwhile.
    */
-  async markFailed(id: string, attempts: number, error: string, retry: { giveUp: boolean; retryInMs: number }): Promise<void> {
-    await db
+  async markFailed(id: string, attempts: number, error: string, retry: { giveUp: boolean; retryInMs: number }): Promise<boolean> {
+    const rows = await db
       .update(mailQueue)
       .set(
         retry.giveUp
           ? { status: 'failed', lastError: error }
           : { lastError: error, nextAttemptAt: sql`now() + ${ms(retry.retryInMs)}` },
       )
-      .where(and(eq(mailQueue.id, id), eq(mailQueue.status, 'pending'), eq(mailQueue.attempts, attempts)));
+      .where(and(eq(mailQueue.id, id), eq(mailQueue.status, 'pending'), eq(mailQueue.attempts, attempts)))
+      .returning({ id: mailQueue.id });
+    return rows.length > 0;
   },
 
   async pending(): Promise<number> {

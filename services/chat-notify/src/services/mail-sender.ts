@@ -2,7 +2,7 @@ import { ChatEvents } from '@parley/contracts';
 import { type Mailer, MailSendError } from '@parley/kit';
 import type { MailRow } from '../db/schema/mail.ts';
 import type { ChatDeps } from './deps.ts';
-import { announce, who } from './events.ts';
+import { who } from './events.ts';
 import type { MailMetrics } from './mail-metrics.ts';
 
 /** Mails one copy takes at a time (the SMTP pool opens at most 5 connections). */
@@ -22,9 +22,9 @@ const isPermanent = (err: unknown): boolean =>
 
 /**
  * Each copy's sending loop: woken by its own inserts and every MAIL_POLL_MS, it claims due mails,
- * sends them outside any transaction, then records the outcome.
+ * sends them outside any transaction, then records the outcome (and its event, in one transaction).
  */
-export const createMailSender = ({ repos, bus, log, config }: ChatDeps, mailer: Mailer, metrics: MailMetrics) => {
+export const createMailSender = ({ repos, transaction, log, config }: ChatDeps, mailer: Mailer, metrics: MailMetrics) => {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | null = null;
@@ -37,7 +37,12 @@ export const createMailSender = ({ repos, bus, log, config }: ChatDeps, mailer: 
     const error = err instanceof Error ? err.message : String(err);
     const giveUp = isPermanent(err) || row.attempts >= config.MAIL_MAX_ATTEMPTS;
     const retryInMs = backoffMs(row.attempts);
-    await repos.mail.markFailed(row.id, row.attempts, error, { giveUp, retryInMs });
+    await transaction(async (tx) => {
+      const marked = await tx.mail.markFailed(row.id, row.attempts, error, { giveUp, retryInMs });
+      if (marked && giveUp) {
+        await tx.events.stage(ChatEvents.mailFailed, { mailId: row.id, attempts: row.attempts, error }, who(null, null));
+      }
+    });
     metrics.failedAttempt();
     // Never the body or the subject: they carry codes and links.
     const fields = { mailId: row.id, attempt: row.attempts, error };
@@ -47,7 +52,6 @@ export const createMailSender = ({ repos, bus, log, config }: ChatDeps, mailer: 
     }
     metrics.gaveUp();
     log.error(fields, 'mail: giving up');
-    await announce(bus, log, ChatEvents.mailFailed, { mailId: row.id, attempts: row.attempts, error }, who(null, null));
   };
 
   const deliver = async (row: MailRow): Promise<void> => {
@@ -60,10 +64,13 @@ export const createMailSender = ({ repos, bus, log, config }: ChatDeps, mailer: 
       return;
     }
     // Sent: if this write fails the lease runs out and it goes again (at least once, not exactly once).
-    await repos.mail.markSent(row.id);
+    await transaction(async (tx) => {
+      if (await tx.mail.markSent(row.id)) {
+        await tx.events.stage(ChatEvents.mailSent, { mailId: row.id, attempts: row.attempts }, who(null, null));
+      }
+    });
     metrics.sent(via);
     log.info({ mailId: row.id, attempt: row.attempts, via }, 'mail: sent');
-    await announce(bus, log, ChatEvents.mailSent, { mailId: row.id, attempts: row.attempts }, who(null, null));
   };
 
   const drain = async (): Promise<void> => {

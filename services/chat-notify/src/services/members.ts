@@ -3,7 +3,7 @@ import type { RoomMemberRow } from '../db/schema/rooms.ts';
 import { chatError, notOwner, roomNotFound } from '../errors.ts';
 import type { Repositories } from '../repositories/index.ts';
 import type { ChatDeps, RequestMeta } from './deps.ts';
-import { announce, who } from './events.ts';
+import { who } from './events.ts';
 import type { Feed } from './feed.ts';
 import type { Users } from './users.ts';
 import { toMember, toRoom } from './views.ts';
@@ -23,7 +23,7 @@ const checkAdd = ({ me, target }: { me: RoomMemberRow; target: RoomMemberRow | u
 
 /** Joining and leaving. Every change locks the room first, then numbers its feed event. */
 export const createMembers = (deps: ChatDeps, users: Users, feed: Feed) => {
-  const { repos, transaction, inRoom, bus, log, now } = deps;
+  const { repos, transaction, inRoom, now } = deps;
 
   const lock = async (tx: Repositories, roomId: string) => {
     const room = await tx.rooms.lock(roomId);
@@ -46,11 +46,11 @@ export const createMembers = (deps: ChatDeps, users: Users, feed: Feed) => {
           const member = toMember(row);
           const after = toRoom(room, await tx.rooms.countMembers(roomId));
           const event = { type: 'room.member.added' as const, roomId, room: after, member, by: caller.userId };
+          await tx.events.stage(ChatEvents.memberAdded, { roomId, userId, by: caller.userId }, who(caller, userId, meta));
           return { member, numbered: [await tx.feed.appendForRoom(event, roomId, at)] };
         }),
       );
       feed.publish(numbered);
-      await announce(bus, log, ChatEvents.memberAdded, { roomId, userId, by: caller.userId }, who(caller, userId, meta));
       return member;
     },
 
@@ -60,7 +60,7 @@ export const createMembers = (deps: ChatDeps, users: Users, feed: Feed) => {
      */
     async remove(caller: Caller, roomId: string, userId: string, meta: RequestMeta = {}): Promise<{ done: true }> {
       const at = now();
-      const outcome = await inRoom(roomId, () =>
+      const numbered = await inRoom(roomId, () =>
         transaction(async (tx) => {
           await lock(tx, roomId);
           const { me, target } = await rowsOf(tx, roomId, caller, userId);
@@ -76,18 +76,12 @@ export const createMembers = (deps: ChatDeps, users: Users, feed: Feed) => {
           // The remaining members, and the one who left: told of it, and of nothing after.
           const numbered = [await tx.feed.appendForRoom(event, roomId, at, userId)];
           const newOwnerId = heir && target.role === 'owner' ? heir.userId : null;
-          return { numbered, newOwnerId, roomDeleted: !heir };
+          const data = { roomId, userId, by: caller.userId, newOwnerId, roomDeleted: !heir };
+          await tx.events.stage(ChatEvents.memberRemoved, data, who(caller, userId, meta));
+          return numbered;
         }),
       );
-      feed.publish(outcome.numbered);
-      const { newOwnerId, roomDeleted } = outcome;
-      await announce(
-        bus,
-        log,
-        ChatEvents.memberRemoved,
-        { roomId, userId, by: caller.userId, newOwnerId, roomDeleted },
-        who(caller, userId, meta),
-      );
+      feed.publish(numbered);
       return { done: true };
     },
   };

@@ -3,7 +3,7 @@ import { type Caller, ChatEvents, type Message, type MessageMedia, ParleyError }
 import { badCursor, roomNotFound } from '../errors.ts';
 import { decodeCursor, encodeCursor, isSafeInteger } from './cursor.ts';
 import type { ChatDeps, RequestMeta } from './deps.ts';
-import { announce, who } from './events.ts';
+import { who } from './events.ts';
 import type { Feed } from './feed.ts';
 import { toMessage } from './views.ts';
 
@@ -38,7 +38,7 @@ const readCursor = (roomId: string, cursor: string): number => {
 
 /** Posting and reading a room's messages. */
 export const createMessages = (deps: ChatDeps, feed: Feed) => {
-  const { repos, transaction, inRoom, bus, log, now } = deps;
+  const { repos, transaction, inRoom, now } = deps;
   return {
     async post(caller: Caller, roomId: string, input: PostInput, meta: RequestMeta = {}): Promise<Message> {
       const { text, media, clientMessageId } = input;
@@ -68,20 +68,14 @@ export const createMessages = (deps: ChatDeps, feed: Feed) => {
             clientMessageId: clientMessageId ?? null,
           });
           const message = toMessage(row);
+          const data = { messageId: row.id, roomId, senderId: caller.userId, mediaId: media?.id ?? null, length: text.length };
+          await tx.events.stage(ChatEvents.messagePosted, data, who(caller, caller.userId, meta));
           const event = { type: 'message.created' as const, roomId, message };
           return { message, numbered: [await tx.feed.appendForRoom(event, roomId, at)] };
         }),
       );
-      // A repeat of a stored message: nothing new to push or record.
-      if (numbered.length === 0) return message;
+      // A repeat of a stored message has nothing new to push (nor an event: it was recorded the first time).
       feed.publish(numbered);
-      await announce(
-        bus,
-        log,
-        ChatEvents.messagePosted,
-        { messageId: message.id, roomId, senderId: caller.userId, mediaId: media?.id ?? null, length: text.length },
-        who(caller, caller.userId, meta),
-      );
       return message;
     },
 

@@ -6,7 +6,7 @@ import type { FeedItem } from '../repositories/feed.ts';
 import type { RoomCursor } from '../repositories/rooms.ts';
 import { decodeCursor, encodeCursor, isSafeInteger } from './cursor.ts';
 import type { ChatDeps, RequestMeta } from './deps.ts';
-import { announce, who } from './events.ts';
+import { who } from './events.ts';
 import type { Feed } from './feed.ts';
 import type { Users } from './users.ts';
 import { toDetail, toMember, toRoom } from './views.ts';
@@ -29,7 +29,7 @@ const readRoomCursor = (cursor: string): RoomCursor => {
 
 /** Creating, listing and reading rooms. Membership changes are in members.ts. */
 export const createRooms = (deps: ChatDeps, users: Users, feed: Feed) => {
-  const { repos, transaction, bus, log, now } = deps;
+  const { repos, transaction, now } = deps;
   return {
     /**
      * The caller owns the new room. Each initial member is told with a `room.member.added` of their
@@ -58,16 +58,11 @@ export const createRooms = (deps: ChatDeps, users: Users, feed: Feed) => {
         await tx.rooms.insert(room, members);
         // Read back: the members in the order every later read gives them.
         const detail = toDetail(room, await tx.rooms.members(room.id));
+        const data = { roomId: room.id, ownerId: caller.userId, memberIds: others };
+        await tx.events.stage(ChatEvents.roomCreated, data, who(caller, caller.userId, meta));
         return { detail, numbered: await tx.feed.append(items, at) };
       });
       feed.publish(numbered);
-      await announce(
-        bus,
-        log,
-        ChatEvents.roomCreated,
-        { roomId: room.id, ownerId: caller.userId, memberIds: others },
-        who(caller, caller.userId, meta),
-      );
       return detail;
     },
 

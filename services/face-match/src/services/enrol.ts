@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type AddPhotosReply, type Caller, FaceEvents, type UploadedPhoto } from '@parley/contracts';
+import { eventBy } from '@parley/kit';
 import { identityNotFound } from '../errors.ts';
 import type { NewPhoto } from '../repositories/photos.ts';
 import type { FaceDeps } from './deps.ts';
-import { record, who } from './events.ts';
 import { libraryChanged } from './library.ts';
 import { roundBox } from './search.ts';
 import { readUpload } from './uploads.ts';
@@ -45,21 +45,21 @@ export const createEnrolment = (deps: FaceDeps) => {
       const outcomes = await Promise.all(uploads.map((u, i) => examine(ownerId, identityId, u, i)));
       const accepted = outcomes.filter((o): o is Extract<Outcome, { photo: NewPhoto }> => 'photo' in o);
       const rejected = outcomes.filter((o): o is Rejection => 'code' in o);
-      if (accepted.length > 0) {
-        await deps.transaction(async (repos) => {
+      const added = accepted.map(({ photo, file }) => ({ photoId: photo.id, box: photo.box, file }));
+      const data = { identityId, ownerId, added: added.map((a) => a.photoId), rejected: rejected.length };
+      const by = eventBy(caller, identityId);
+      if (accepted.length === 0) {
+        // Nothing changed, but the attempt is still recorded before the answer.
+        await deps.outbox.record(FaceEvents.photosEnrolled, data, by);
+      } else {
+        await deps.transaction(async (tx) => {
           // Deleted while we looked at the photos: nothing to add them to.
-          if (!(await repos.identities.find(ownerId, identityId))) throw identityNotFound();
-          await repos.photos.insertMany(accepted.map((a) => a.photo));
+          if (!(await tx.identities.find(ownerId, identityId))) throw identityNotFound();
+          await tx.photos.insertMany(accepted.map((a) => a.photo));
+          await tx.events.stage(FaceEvents.photosEnrolled, data, by);
         });
         libraryChanged(deps, ownerId);
       }
-      const added = accepted.map(({ photo, file }) => ({ photoId: photo.id, box: photo.box, file }));
-      await record(
-        deps.bus,
-        FaceEvents.photosEnrolled,
-        { identityId, ownerId, added: added.map((a) => a.photoId), rejected: rejected.length },
-        who(caller, identityId),
-      );
       return { added, rejected };
     },
   };

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Caller, FaceEvents, type Identity, LibraryChangedSubject } from '@parley/contracts';
+import { eventBy } from '@parley/kit';
 import { identityNotFound } from '../errors.ts';
 import type { IdentityRow } from '../repositories/identities.ts';
 import type { FaceDeps } from './deps.ts';
-import { record, who } from './events.ts';
 
 export const identityView = (row: IdentityRow): Identity => ({
   id: row.id,
@@ -24,8 +24,12 @@ export const libraryChanged = (deps: Pick<FaceDeps, 'bus' | 'index'>, ownerId: s
 /** Named identities, each private to its owner. */
 export const createLibrary = (deps: FaceDeps) => ({
   async create(caller: Caller, name: string): Promise<Identity> {
-    const row = await deps.repos.identities.insert({ id: randomUUID(), ownerId: caller.userId, name: name.trim() });
-    await record(deps.bus, FaceEvents.identityCreated, { identityId: row.id, ownerId: caller.userId }, who(caller, row.id));
+    const id = randomUUID();
+    const row = await deps.transaction(async (tx) => {
+      const row = await tx.identities.insert({ id, ownerId: caller.userId, name: name.trim() });
+      await tx.events.stage(FaceEvents.identityCreated, { identityId: id, ownerId: caller.userId }, eventBy(caller, id));
+      return row;
+    });
     return identityView(row);
   },
 
@@ -36,13 +40,13 @@ export const createLibrary = (deps: FaceDeps) => ({
 
   async delete(caller: Caller, identityId: string): Promise<{ done: true }> {
     const ownerId = caller.userId;
-    const photos = await deps.transaction(async (repos) => {
-      const found = await repos.identities.find(ownerId, identityId);
-      if (!found || !(await repos.identities.delete(ownerId, identityId))) throw identityNotFound();
-      return found.photoCount;
+    await deps.transaction(async (tx) => {
+      const found = await tx.identities.find(ownerId, identityId);
+      if (!found || !(await tx.identities.delete(ownerId, identityId))) throw identityNotFound();
+      const data = { identityId, ownerId, photos: found.photoCount };
+      await tx.events.stage(FaceEvents.identityDeleted, data, eventBy(caller, identityId));
     });
     libraryChanged(deps, ownerId);
-    await record(deps.bus, FaceEvents.identityDeleted, { identityId, ownerId, photos }, who(caller, identityId));
     return { done: true };
   },
 });

@@ -1,6 +1,6 @@
 import { type Caller, type FaceBox, FaceEvents, ParleyError, type SearchReply, type UploadedPhoto } from '@parley/contracts';
+import { eventBy } from '@parley/kit';
 import type { FaceDeps } from './deps.ts';
-import { record, who } from './events.ts';
 import { nearest } from './library-index.ts';
 import { readUpload } from './uploads.ts';
 
@@ -38,12 +38,9 @@ export const createSearch = (deps: FaceDeps) => ({
     });
     const identityIds = [...new Set(faces.flatMap((f) => (f.match ? [f.match.identityId] : [])))];
     const matched = identityIds.length > 0;
-    await record(
-      deps.bus,
-      FaceEvents.searched,
-      { ownerId: caller.userId, faces: faces.length, matched, identityIds },
-      who(caller, caller.userId),
-    );
+    // Recorded before the answer: a search whose record cannot be stored is not answered (503).
+    const data = { ownerId: caller.userId, faces: faces.length, matched, identityIds };
+    await deps.outbox.record(FaceEvents.searched, data, eventBy(caller, caller.userId));
     return { matched, faces, threshold };
   },
 });

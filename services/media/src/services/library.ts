@@ -1,9 +1,9 @@
 import { type Caller, MediaEvents, type MediaKind, type MediaObject, ParleyError } from '@parley/contracts';
+import { eventBy } from '@parley/kit';
 import { notFound } from '../errors.ts';
 import type { ListCursor } from '../repositories/media-objects.ts';
 import type { BlobRefs } from './blobs.ts';
 import type { MediaDeps } from './deps.ts';
-import { record, who } from './events.ts';
 import type { Views } from './views.ts';
 
 const DEFAULT_LIMIT = 20;
@@ -20,7 +20,7 @@ const decodeCursor = (cursor: string): ListCursor => {
 
 /** The caller's own uploads: listing, reading their metadata, deleting them. */
 export const createLibrary = (deps: MediaDeps, refs: BlobRefs, views: Views) => {
-  const { repos, transaction, bus, log } = deps;
+  const { repos, transaction, log } = deps;
   return {
     async list(caller: Caller, query: { kind?: MediaKind; limit?: number; cursor?: string }) {
       const limit = query.limit ?? DEFAULT_LIMIT;
@@ -53,9 +53,9 @@ export const createLibrary = (deps: MediaDeps, refs: BlobRefs, views: Views) => 
         for (const sha of [row.sha256, row.thumbnailSha256]) {
           if (sha && (await refs.release(tx, sha))) last.push(sha);
         }
-        // Inside the transaction: if the event cannot be stored, nothing is deleted (503).
+        // In the same transaction: if the event cannot be stored, nothing is deleted (503).
         const data = { mediaId, ownerId: row.ownerId, kind: row.kind as MediaKind };
-        await record(bus, MediaEvents.deleted, data, who(caller, row.ownerId));
+        await tx.events.stage(MediaEvents.deleted, data, eventBy(caller, row.ownerId));
         return last;
       });
       for (const sha of unreferenced) {

@@ -8,11 +8,11 @@ import {
   type MediaObject,
   ParleyError,
 } from '@parley/contracts';
+import { eventBy } from '@parley/kit';
 import type { MediaRow } from '../db/schema/media-objects.ts';
 import { mediaError } from '../errors.ts';
 import { type BlobRefs, readAll } from './blobs.ts';
 import type { MediaDeps } from './deps.ts';
-import { record, who } from './events.ts';
 import { type ImageInfo, probeImage } from './images.ts';
 import { limiter } from './limiter.ts';
 import type { Rooms } from './rooms.ts';
@@ -35,7 +35,7 @@ export const cleanFilename = (name: string): string => {
 };
 
 export const createUploads = (deps: MediaDeps, refs: BlobRefs, rooms: Rooms, views: Views) => {
-  const { config, rules, store, transaction, bus, now, log } = deps;
+  const { config, rules, store, transaction, now, log } = deps;
   const slot = limiter(CONCURRENT_PROBES);
 
   /** Everything that can refuse an upload, before anything is written. */
@@ -69,9 +69,11 @@ export const createUploads = (deps: MediaDeps, refs: BlobRefs, rooms: Rooms, vie
       let row: MediaRow;
       try {
         const image = await inspect(req, stat.size);
-        row = await transaction(async (repos) => {
-          const { size } = await refs.reference(repos, sha256);
-          return repos.media.insert({
+        // The row and its event together: without the event the upload would get no thumbnail and
+        // never reach the room, so if it cannot be stored there is no upload either (503).
+        row = await transaction(async (tx) => {
+          const { size } = await refs.reference(tx, sha256);
+          const inserted = await tx.media.insert({
             id: newMediaId(),
             ownerId: caller.userId,
             kind,
@@ -84,32 +86,18 @@ export const createUploads = (deps: MediaDeps, refs: BlobRefs, rooms: Rooms, vie
             width: image?.width ?? null,
             height: image?.height ?? null,
           });
+          const { id: mediaId, roomId } = inserted;
+          const data = { mediaId, ownerId: caller.userId, kind, contentType, size, sha256, roomId };
+          await tx.events.stage(MediaEvents.uploaded, data, eventBy(caller, caller.userId));
+          return inserted;
         });
       } catch (err) {
         // Refused bytes must not linger in the store (unless another upload uses the same bytes).
         await refs.discard(sha256);
         throw err;
       }
-      const event = { mediaId: row.id, ownerId: row.ownerId, kind, contentType, size: row.sizeBytes, sha256, roomId: row.roomId };
-      try {
-        await record(bus, MediaEvents.uploaded, event, who(caller, caller.userId));
-      } catch (err) {
-        // Without its event the upload would never get a thumbnail nor reach the room: undo it.
-        await undo(row.id, sha256).catch((undoErr) =>
-          log.error({ err: undoErr, mediaId: row.id }, 'media: could not undo upload'),
-        );
-        throw err;
-      }
       return views.toMediaObject(row);
     },
   };
-
-  async function undo(mediaId: string, sha256: string): Promise<void> {
-    const last = await transaction(async (repos) => {
-      await repos.media.delete(mediaId);
-      return refs.release(repos, sha256);
-    });
-    if (last) await refs.collect(sha256);
-  }
 };
 export type Uploads = ReturnType<typeof createUploads>;
