@@ -1,10 +1,13 @@
 import {
   type AddPhotosReply,
   type AttachmentReply,
+  AuditPaths,
+  AuditRoutes,
   AuthRoutes,
   type AvatarReply,
   ChatPaths,
   ChatRoutes,
+  type EventsFilter,
   FacePaths,
   FaceRoutes,
   type Jwks,
@@ -20,6 +23,7 @@ import {
   type RouteReply,
   Routes,
   type SearchReply,
+  type StoredEvent,
   type UploadKind,
 } from '@parley/contracts';
 import type { Static } from 'typebox';
@@ -206,6 +210,33 @@ export const createClient = (options: ClientOptions) => {
     },
   };
 
+  const L = AuditRoutes;
+  /** My login history, and (admin) every service's events and the chain's integrity (API.md's Audit section). */
+  const audit = {
+    logins: (page: RouteQuery<typeof L.logins> = {}) => call(L.logins, { query: page }),
+    /** 404 NO_LOGIN_YET when none succeeded. */
+    latestLogin: () => call(L.latestLogin),
+    /** (admin) Newest first; `type` exact or a prefix ending in `.*`, `from` inclusive, `to` exclusive. */
+    events: (filter: RouteQuery<typeof L.events> = {}) => call(L.events, { query: filter }),
+    /** (admin) May take a while on a large log. */
+    verify: () => call(L.verify),
+    /** (admin) The NDJSON file, oldest first; rejects when the download was cut short (no partial file). */
+    exportNdjson: async (filter: EventsFilter = {}): Promise<string> => {
+      const qs = new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => e[1] !== undefined));
+      const res = await raw('GET', `${API_PREFIX}${AuditPaths.export}${qs.size ? `?${qs}` : ''}`, {
+        headers: { accept: 'application/x-ndjson' },
+      });
+      if (!res.ok) await parse(res);
+      return res.text();
+    },
+    /** (admin) The export, parsed: one stored event per line. */
+    exportEvents: async (filter: EventsFilter = {}): Promise<StoredEvent[]> =>
+      (await audit.exportNdjson(filter))
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as StoredEvent),
+  };
+
   return {
     call,
     raw,
@@ -214,6 +245,7 @@ export const createClient = (options: ClientOptions) => {
     media,
     rooms,
     faces,
+    audit,
     withToken: (accessToken: string) => createClient({ ...options, accessToken }),
     status: () => call(Routes.getSystemStatus),
     serviceStatus: (service: import('@parley/contracts').ServiceName) => call(Routes.getServiceStatus, { params: { service } }),

@@ -1,3 +1,4 @@
+import type { ServiceName } from '@parley/contracts';
 import { gatewayApp, loadGatewayConfig } from '@parley/gateway';
 import {
   createLogger,
@@ -23,6 +24,10 @@ export interface Stack {
    * would be: it holds its own sockets and hears every push. Closed with the stack.
    */
   addGateway(): Promise<{ url: string; app: FastifyInstance }>;
+  /** Closes one service as a crash or a deploy would; the others and the gateway keep running. */
+  stopService(name: ServiceName): Promise<void>;
+  /** Starts a stopped service again on the same bus and database; it takes the old one's place in `services`. */
+  startService(name: ServiceName): Promise<FastifyInstance>;
   close(): Promise<void>;
 }
 
@@ -63,13 +68,27 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     await pg?.release();
   };
 
-  try {
-    for (const [i, entry] of serviceEntries.entries()) {
-      const app = Fastify(fastifyOptions(logger(entry.name)));
+  const startService = async (name: ServiceName): Promise<FastifyInstance> => {
+    const i = serviceEntries.findIndex((e) => e.name === name);
+    const entry = serviceEntries[i];
+    if (!entry) throw new Error(`No service ${name} in the stack`);
+    const app = Fastify(fastifyOptions(logger(entry.name)));
+    try {
       await app.register(entry.app, { config: configs[i] as never, shared });
       await app.ready();
-      services.set(entry.name, app);
+    } catch (err) {
+      await app.close().catch(() => {});
+      throw err;
     }
+    services.set(entry.name, app);
+    return app;
+  };
+  const stopService = async (name: ServiceName): Promise<void> => {
+    await services.get(name)?.close();
+  };
+
+  try {
+    for (const entry of serviceEntries) await startService(entry.name);
     gateway = Fastify(fastifyOptions(logger('gateway')));
     await gateway.register(gatewayApp, { config: gatewayConfig, shared });
     const address = await gateway.listen({ port: gatewayConfig.PORT, host: gatewayConfig.HOST });
@@ -82,6 +101,8 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     return {
       url: loopback(address),
       addGateway,
+      stopService,
+      startService,
       gateway,
       services,
       shared,

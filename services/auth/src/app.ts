@@ -63,7 +63,7 @@ export const createAuthDeps = async (
     config,
     db,
     repos: createRepositories(db),
-    transaction: (fn) => transactionWithEvents(outbox, db, (tx, events) => fn({ ...createRepositories(tx), events })),
+    transaction: (fn) => transactionWithEvents(outbox, (tx, events) => fn({ ...createRepositories(tx), events })),
     outbox,
     bus: kit.bus,
     mailer: options.mailer ?? busMailQueue(kit.bus),

@@ -79,7 +79,7 @@ export const createChatDeps = (
     config,
     db,
     repos: createRepositories(db),
-    transaction: (fn) => transactionWithEvents(outbox, db, (tx, events) => fn({ ...createRepositories(tx), events })),
+    transaction: (fn) => transactionWithEvents(outbox, (tx, events) => fn({ ...createRepositories(tx), events })),
     inRoom: createRoomQueue(),
     bus: kit.bus,
     log: kit.log,

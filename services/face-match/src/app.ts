@@ -79,7 +79,7 @@ export const createFaceDeps = (
   return {
     config,
     repos,
-    transaction: (fn) => transactionWithEvents(outbox, db, (tx, events) => fn({ ...createRepositories(tx), events })),
+    transaction: (fn) => transactionWithEvents(outbox, (tx, events) => fn({ ...createRepositories(tx), events })),
     outbox,
     bus: kit.bus,
     uploads,

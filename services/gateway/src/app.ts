@@ -8,6 +8,7 @@ import authenticate from './plugins/authenticate.ts';
 import openapi from './plugins/openapi.ts';
 import problem from './plugins/problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { faceRoutes } from './routes/faces.ts';
 import { jwksRoutes } from './routes/jwks.ts';
 import { mediaRoutes } from './routes/media.ts';
@@ -70,6 +71,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
       await api.register(mediaRoutes, { timeoutMs, blobs, uploads });
       await api.register(roomRoutes, { timeoutMs, uploads });
       await api.register(faceRoutes, { timeoutMs, scratch: faceScratch, rules: mediaRules(config) });
+      await api.register(auditRoutes, { timeoutMs });
       await api.register(websocketRoutes, { config });
       await api.register(jwksRoutes);
     },

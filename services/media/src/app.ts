@@ -66,7 +66,7 @@ export const createMediaDeps = (
     rules: rulesOf(config),
     db,
     repos: createRepositories(db),
-    transaction: (fn) => transactionWithEvents(outbox, db, (tx, events) => fn({ ...createRepositories(tx), events })),
+    transaction: (fn) => transactionWithEvents(outbox, (tx, events) => fn({ ...createRepositories(tx), events })),
     bus: kit.bus,
     store,
     log: kit.log,

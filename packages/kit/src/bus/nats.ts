@@ -35,12 +35,18 @@ export const createNatsBus = async (options: NatsBusOptions): Promise<Bus> => {
     maxReconnectAttempts: -1,
     reconnect: true,
   });
+  // While the connection is down the client would hold a request until its deadline (a 504 after
+  // seconds): answer 503 at once instead, and let the caller (or the outbox relay) try again later.
+  let connected = true;
   void (async () => {
     for await (const s of nc.status()) {
+      if (s.type === 'disconnect') connected = false;
+      else if (s.type === 'reconnect') connected = true;
       if (s.type === 'disconnect' || s.type === 'error') logger.warn({ status: s.type }, 'bus: NATS connection trouble');
       else if (s.type === 'reconnect') logger.info('bus: NATS reconnected');
     }
   })();
+  const unreachable = (subject: string) => serviceUnavailable(subject, 'NATS is unreachable');
   const events = await jetStreamEvents(nc, { namespace, source, logger, streamReplicas: options.streamReplicas });
   const subscriptions = new Set<Subscription>();
   let closing: Promise<void> | undefined;
@@ -95,6 +101,7 @@ export const createNatsBus = async (options: NatsBusOptions): Promise<Bus> => {
       const body = toJson(payload);
       const headers = outgoingHeaders(requestOptions.headers);
       const attempt = async (): Promise<unknown> => {
+        if (!connected) throw unreachable(subject);
         let reply: Msg;
         try {
           reply = await nc.request(subject, body, { timeout: timeoutMs, headers: toNatsHeaders(headers) });
@@ -147,7 +154,10 @@ export const createNatsBus = async (options: NatsBusOptions): Promise<Bus> => {
     },
 
     emit: (event, data, emitOptions) => events.emit(event, data, emitOptions),
-    publishEnvelope: (envelope, publishOptions) => events.publishEnvelope(envelope, publishOptions),
+    async publishEnvelope(envelope, publishOptions) {
+      if (!connected) throw unreachable(`evt.${envelope.type}`);
+      return events.publishEnvelope(envelope, publishOptions);
+    },
 
     async consume(consumeOptions, handler) {
       return track(await events.consume(consumeOptions, handler as EventHandler));

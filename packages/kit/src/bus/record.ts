@@ -1,7 +1,7 @@
 import { type Caller, type EventDef, ParleyError } from '@parley/contracts';
 import { DrizzleQueryError } from 'drizzle-orm';
 import type { Static } from 'typebox';
-import type { Db, Tx } from '../db/types.ts';
+import type { Tx } from '../db/types.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import type { EmitOptions } from './types.ts';
 
@@ -19,15 +19,11 @@ export interface StagedEvents {
 }
 
 /**
- * `db.transaction(fn)` with `events` staging into `outbox` inside it; the relay is woken after a commit
+ * `outbox.transaction(fn)` with `events` staging into `outbox` inside it; published right after a commit
  * that staged any. An event the database refuses to store is a 503 (as `outbox.record` answers): the
  * whole change is rolled back and the caller may try again. Invalid data still throws as the bug it is.
  */
-export const transactionWithEvents = async <T>(
-  outbox: Outbox,
-  db: Db,
-  fn: (tx: Tx, events: StagedEvents) => Promise<T>,
-): Promise<T> => {
+export const transactionWithEvents = async <T>(outbox: Outbox, fn: (tx: Tx, events: StagedEvents) => Promise<T>): Promise<T> => {
   // Through the outbox's own transaction: what is staged is published from memory right after the commit.
   return outbox.transaction((tx) =>
     fn(tx, {

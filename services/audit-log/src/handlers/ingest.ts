@@ -4,8 +4,11 @@ import type { AuditMetrics } from '../services/metrics.ts';
 import { judgeEnvelope } from '../services/vocabulary.ts';
 
 export const AUDIT_DURABLE = 'audit-log';
-/** Deliveries in hand at once: enough for a group commit to fill while the previous one runs. */
-const CONCURRENCY = 256;
+/**
+ * Deliveries in hand at once: enough for a full group (MAX_GROUP) to gather while the previous one
+ * commits. JetStream's default max_ack_pending (1,000 per consumer, shared by the copies) caps it anyway.
+ */
+const CONCURRENCY = 1000;
 
 /** Every durable event of every service; the handler answers once its group is committed. */
 export const consumeEvents = (kit: ServiceKit, { ingest }: AuditDomain, metrics: AuditMetrics): Promise<void> =>

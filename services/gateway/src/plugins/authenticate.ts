@@ -24,6 +24,8 @@ export interface AccessClaims {
   aud: string | string[];
   exp: number;
   iat?: number;
+  /** `admin` while the account's address is in ADMIN_EMAILS (decided at login); absent in older tokens = `user`. */
+  role?: 'user' | 'admin';
 }
 
 export interface AuthenticateOptions {
@@ -161,7 +163,9 @@ async function authenticatePlugin(app: FastifyInstance, opts: AuthenticateOption
     }
     if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') throw invalid('The access token is invalid');
 
-    const caller: Caller = { userId: claims.sub, sessionId: claims.sid, ...clientInfo(req) };
+    // Anything but an explicit admin claim is a plain user: the services check `role` for admin routes.
+    const role = claims.role === 'admin' ? 'admin' : 'user';
+    const caller: Caller = { userId: claims.sub, sessionId: claims.sid, role, ...clientInfo(req) };
     if (revocations.loaded) {
       if (revocations.has(caller.sessionId)) throw sessionEnded();
     } else {
