@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabaseUrl, dropBusNamespace } from '../packages/kit/src/testing/index.ts';
-import { measurePost, percentile } from './lib/audit-load.ts';
 import { type DelayedRoute, type DelayReport, OutboxRoutes, type WriteBody } from './lib/audit-outbox-api.ts';
 import { withCpu } from './lib/cpu.ts';
 import { serverEnv } from './lib/env.ts';
+import { type LoadRequest, measure, percentile } from './lib/load.ts';
 import { probeNats } from './lib/nats.ts';
 import { sendPaced } from './lib/paced-sender.ts';
 import { type ServerProcess, startServer } from './lib/server-process.ts';
@@ -26,6 +26,8 @@ const CASES: { name: string; path: string; delayed?: DelayedRoute }[] = [
 ];
 
 const body = (): WriteBody => ({ roomId: randomUUID(), senderId: randomUUID(), length: 42 });
+/** The write's request: one body per run (autocannon repeats it). */
+const post = (): LoadRequest => ({ method: 'POST', body: body() });
 
 async function postJson<T>(url: string, payload?: unknown): Promise<T> {
   const res = await fetch(url, {
@@ -60,7 +62,7 @@ async function eventDelays(server: ServerProcess): Promise<Record<DelayedRoute, 
 }
 
 async function loaded(server: ServerProcess, c: (typeof CASES)[number]): Promise<BenchRow> {
-  const { value: f, cpuPercent } = await withCpu(server.pid, () => measurePost(`${server.url}${c.path}`, body(), LOADED));
+  const { value: f, cpuPercent } = await withCpu(server.pid, () => measure(`${server.url}${c.path}`, LOADED, post()));
   return {
     case: c.name,
     figures: { 'req/s c=16': f.reqPerSec, 'p50 c=16': f.p50Ms, 'p99 c=16': f.p99Ms, 'server CPU': cpuPercent },
@@ -71,7 +73,7 @@ async function loaded(server: ServerProcess, c: (typeof CASES)[number]): Promise
 async function single(server: ServerProcess): Promise<Map<string, { p50: number; p99: number }>> {
   const samples = new Map<string, number[]>(CASES.map((c) => [c.name, []]));
   for (let round = 0; round < SINGLE.rounds; round++) {
-    for (const c of CASES) samples.get(c.name)!.push(...(await measurePost(`${server.url}${c.path}`, body(), SINGLE)).samples);
+    for (const c of CASES) samples.get(c.name)!.push(...(await measure(`${server.url}${c.path}`, SINGLE, post())).samples);
   }
   return new Map(
     [...samples].map(([name, list]) => {
@@ -93,7 +95,7 @@ const benchmark: Benchmark = {
     let server: ServerProcess | undefined;
     try {
       server = await startServer('../lib/audit-outbox-server.ts', env);
-      for (const c of CASES) await measurePost(`${server.url}${c.path}`, body(), { ...LOADED, warmupSeconds: 0, seconds: 2 });
+      for (const c of CASES) await measure(`${server.url}${c.path}`, { ...LOADED, warmupSeconds: 0, seconds: 2 }, post());
 
       console.log(`event delay: ${DELAY.rate} req/s for ${DELAY.seconds} s on each route that emits…`);
       const delays = await eventDelays(server);

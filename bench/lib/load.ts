@@ -18,14 +18,36 @@ export interface LoadFigures {
 
 const MAX_SAMPLES = 5_000_000;
 
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted: Float64Array, p: number): number =>
+/** Nearest-rank percentile of sorted values (NaN when there are none). */
+export const percentile = (sorted: ArrayLike<number>, p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 
-const run = (url: string, connections: number, seconds: number, onLatency?: (ms: number) => void) =>
+/** A POST with a JSON body instead of a GET. */
+export interface LoadRequest {
+  method: 'POST';
+  body: unknown;
+}
+
+const requestOptions = (request: LoadRequest | undefined) =>
+  request
+    ? {
+        method: request.method,
+        headers: { 'content-type': 'application/json', 'user-agent': 'parley-bench/1.0 (autocannon)' },
+        body: JSON.stringify(request.body),
+      }
+    : {};
+
+const run = (
+  url: string,
+  connections: number,
+  seconds: number,
+  request: LoadRequest | undefined,
+  onLatency?: (ms: number) => void,
+) =>
   new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url, connections, duration: seconds, timeout: 10 }, (err, result) =>
-      err ? reject(err) : resolve(result),
+    const instance = autocannon(
+      { url, connections, duration: seconds, timeout: 10, ...requestOptions(request) },
+      (err, result) => (err ? reject(err) : resolve(result)),
     );
     if (onLatency) {
       instance.on('response', (_client, statusCode, _bytes, responseTime) => {
@@ -40,17 +62,21 @@ const failuresOf = (r: autocannon.Result): number => r.errors + r.non2xx;
 /**
  * Warm-up (unless 0 s), then a measured run, on keep-alive connections. Percentiles come from every 2xx
  * response's own time in ms (autocannon's histogram keeps whole milliseconds only).
- * Throws when any request failed, in the warm-up or the run.
+ * Throws when any request failed, in the warm-up or the run. GET unless `request` says POST with a body.
  */
-export async function measure(url: string, options: LoadOptions): Promise<LoadFigures> {
+export async function measure(
+  url: string,
+  options: LoadOptions,
+  request?: LoadRequest,
+): Promise<LoadFigures & { samples: Float64Array }> {
   if (options.warmupSeconds > 0) {
-    const warmup = await run(url, options.connections, options.warmupSeconds);
+    const warmup = await run(url, options.connections, options.warmupSeconds, request);
     if (failuresOf(warmup) > 0) throw new Error(`${url}: ${describeFailures(warmup)} during warm-up`);
   }
 
   const samples = new Float64Array(MAX_SAMPLES);
   let count = 0;
-  const result = await run(url, options.connections, options.seconds, (ms) => {
+  const result = await run(url, options.connections, options.seconds, request, (ms) => {
     if (count < MAX_SAMPLES) samples[count++] = ms;
   });
   if (failuresOf(result) > 0) throw new Error(`${url}: ${describeFailures(result)}`);
@@ -62,6 +88,8 @@ export async function measure(url: string, options: LoadOptions): Promise<LoadFi
     p99Ms: percentile(sorted, 99),
     requests: result['2xx'],
     failures: 0,
+    /** Every 2xx response's time, sorted. */
+    samples: sorted,
   };
 }
 
