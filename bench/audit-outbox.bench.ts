@@ -21,7 +21,7 @@ const LIMIT = 'write alone';
 
 const CASES: { name: string; path: string; delayed?: DelayedRoute }[] = [
   { name: LIMIT, path: OutboxRoutes.direct },
-  { name: 'write + outbox.stage, relay publishes', path: OutboxRoutes.outbox, delayed: 'outbox' },
+  { name: 'write + event staged in the outbox', path: OutboxRoutes.outbox, delayed: 'outbox' },
   { name: 'write, then awaited bus.emit', path: OutboxRoutes.emit, delayed: 'emit' },
 ];
 
@@ -86,7 +86,7 @@ async function single(server: ServerProcess): Promise<Map<string, { p50: number;
 const benchmark: Benchmark = {
   name: 'audit-outbox',
   description:
-    'What the transactional outbox adds to a write request: the same one-row transaction alone (the limit), with its event staged in the transaction for the relay, and followed by an awaited publish to JetStream (before the outbox); plus how long each event takes from the commit to a consumer.',
+    'What the transactional outbox adds to a write request: the same one-row transaction alone (the limit), with its event staged in the transaction (published from memory after the commit, the relay behind), and followed by an awaited publish to JetStream (before the outbox); plus how long each event takes from the commit to a consumer.',
   async run() {
     const nats = await probeNats(NATS);
     if (!nats.ok) throw new Error(`audit-outbox needs NATS: ${nats.reason}`);
@@ -141,7 +141,7 @@ const benchmark: Benchmark = {
         rows,
         settings: {
           write:
-            'POST, one row inserted in a transaction (kit_test.items); (b) also stages chat.message.created in it and wakes the relay; (c) commits, then awaits bus.emit of it',
+            'POST, one row inserted in a transaction (kit_test.items); (b) also stages chat.message.created in it (outbox.transaction: published after the commit, the relay retries leftovers); (c) commits, then awaits bus.emit of it',
           'c=16': `${LOADED.connections} connections, ${LOADED.warmupSeconds} s warm-up + ${LOADED.seconds} s measured`,
           'c=1': `then 1 connection, ${SINGLE.rounds} rounds of ${SINGLE.seconds} s on each route in turn`,
           '× write': 'req/s c=16 ÷ write alone',

@@ -1,7 +1,7 @@
 /**
  * The server of bench/audit-outbox.bench.ts, in its own process: three POST routes doing the same
  * write (one row in a transaction) on the real Postgres, (a) alone, (b) with the event staged in the
- * same transaction through the kit's outbox (relay running), (c) followed by an awaited `bus.emit`.
+ * same transaction through the kit's outbox (published after the commit, relay running), (c) followed by an awaited `bus.emit`.
  * A JetStream consumer in this process times each recorded commit until its event is delivered.
  */
 
@@ -88,9 +88,9 @@ await serveChild('audit-outbox', async () => {
   });
   app.post<{ Body: Body }>(OutboxRoutes.outbox, post, async (req, reply) => {
     const { data, options } = event(req);
-    await outbox.transaction(async (tx) => {
+    await outbox.transaction(async (tx, events) => {
       await write(tx, req.body);
-      committing(await outbox.stage(tx, Event, data, options), 'outbox');
+      committing(await events.stage(Event, data, options), 'outbox');
     });
     return reply.code(201).send({ ok: true });
   });

@@ -99,16 +99,16 @@ describe.each(transports)('transactional outbox (%s bus)', (transport) => {
     const outbox = openOutbox(bus);
     await listen();
 
-    const id = await outbox.transaction(async (tx) => {
+    const id = await outbox.transaction(async (tx, events) => {
       await tx.insert(items).values({ displayName: 'kept' });
       // A field the event does not declare (a whole row handed over) is left out, never published.
       const row = { name: 'kept', passwordHash: '$argon2id$secret' };
-      return outbox.stage(tx, ItemAdded, row, { actor: 'u1' });
+      return events.stage(ItemAdded, row, { actor: 'u1' });
     });
     await expect(
-      outbox.transaction(async (tx) => {
+      outbox.transaction(async (tx, events) => {
         await tx.insert(items).values({ displayName: 'rolled back' });
-        await outbox.stage(tx, ItemAdded, { name: 'rolled back' }, { actor: 'u1' });
+        await events.stage(ItemAdded, { name: 'rolled back' }, { actor: 'u1' });
         throw new Error('changed my mind');
       }),
     ).rejects.toThrow('changed my mind');
@@ -156,7 +156,7 @@ describe.each(transports)('transactional outbox (%s bus)', (transport) => {
 
     const ids = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        (i % 2 ? a : b).transaction(async (tx) => (i % 2 ? a : b).stage(tx, ItemAdded, { name: `c${i}` })),
+        (i % 2 ? a : b).transaction((_tx, events) => events.stage(ItemAdded, { name: `c${i}` })),
       ),
     );
     await a.drained();

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { KeysChangedSubject } from '@parley/contracts';
-import { type ServiceKit, type SharedInfra, serviceKit, transactionWithEvents } from '@parley/kit';
+import { type ServiceKit, type SharedInfra, serviceKit } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { type AuthConfig, adminEmails } from './config.ts';
@@ -63,7 +63,7 @@ export const createAuthDeps = async (
     config,
     db,
     repos: createRepositories(db),
-    transaction: (fn) => transactionWithEvents(outbox, (tx, events) => fn({ ...createRepositories(tx), events })),
+    transaction: (fn) => outbox.transaction((tx, events) => fn({ ...createRepositories(tx), events })),
     outbox,
     bus: kit.bus,
     mailer: options.mailer ?? busMailQueue(kit.bus),

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createMailer, type ServiceKit, type SharedInfra, serviceKit, transactionWithEvents } from '@parley/kit';
+import { createMailer, type ServiceKit, type SharedInfra, serviceKit } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ChatNotifyConfig } from './config.ts';
@@ -79,7 +79,7 @@ export const createChatDeps = (
     config,
     db,
     repos: createRepositories(db),
-    transaction: (fn) => transactionWithEvents(outbox, (tx, events) => fn({ ...createRepositories(tx), events })),
+    transaction: (fn) => outbox.transaction((tx, events) => fn({ ...createRepositories(tx), events })),
     inRoom: createRoomQueue(),
     bus: kit.bus,
     log: kit.log,

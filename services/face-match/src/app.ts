@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { FACE_UPLOADS_STORE } from '@parley/contracts';
-import { type BlobStore, openBlobStore, type ServiceKit, type SharedInfra, serviceKit, transactionWithEvents } from '@parley/kit';
+import { type BlobStore, openBlobStore, type ServiceKit, type SharedInfra, serviceKit } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { FaceMatchConfig } from './config.ts';
@@ -79,7 +79,7 @@ export const createFaceDeps = (
   return {
     config,
     repos,
-    transaction: (fn) => transactionWithEvents(outbox, (tx, events) => fn({ ...createRepositories(tx), events })),
+    transaction: (fn) => outbox.transaction((tx, events) => fn({ ...createRepositories(tx), events })),
     outbox,
     bus: kit.bus,
     uploads,

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type BlobStore, openBlobStore, type ServiceKit, type SharedInfra, serviceKit, transactionWithEvents } from '@parley/kit';
+import { type BlobStore, openBlobStore, type ServiceKit, type SharedInfra, serviceKit } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { type MediaConfig, rulesOf } from './config.ts';
@@ -66,7 +66,7 @@ export const createMediaDeps = (
     rules: rulesOf(config),
     db,
     repos: createRepositories(db),
-    transaction: (fn) => transactionWithEvents(outbox, (tx, events) => fn({ ...createRepositories(tx), events })),
+    transaction: (fn) => outbox.transaction((tx, events) => fn({ ...createRepositories(tx), events })),
     bus: kit.bus,
     store,
     log: kit.log,

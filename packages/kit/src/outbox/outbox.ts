@@ -31,16 +31,21 @@ export interface OutboxOptions {
   backoffMs?: (attempts: number) => number;
 }
 
+/** Events written in one transaction: published if and only if it commits. */
+export interface StagedEvents {
+  /**
+   * Writes the event in the transaction. Invalid data throws (a programming error), like `bus.emit`;
+   * a database that refuses the row is a 503 and the whole change rolls back.
+   */
+  stage<E extends EventDef>(event: E, data: Static<E['data']>, options?: EmitOptions): Promise<string>;
+}
+
 export interface Outbox {
   /**
-   * Writes the event in the caller's transaction: it is published if and only if that transaction
-   * commits. Inside `outbox.transaction` it is published straight after the commit; in any other
-   * transaction the relay finds it (call `wake()` after the commit, else on its next poll).
-   * Invalid data throws (a programming error), like `bus.emit`.
+   * `db.transaction(fn)` with `events` bound to it: what is staged is published straight after the
+   * commit, from memory (the relay retries whatever that could not publish).
    */
-  stage<E extends EventDef>(tx: Tx | Db, event: E, data: Static<E['data']>, options?: EmitOptions): Promise<string>;
-  /** `db.transaction(fn)`; the events staged inside are published right after the commit (the relay retries any that fail). */
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Tx, events: StagedEvents) => Promise<T>): Promise<T>;
   /**
    * An event with no change of its own (a failed login, a search): stored in its own transaction
    * before the caller goes on. 503 SERVICE_UNAVAILABLE when it cannot be stored.
@@ -204,8 +209,6 @@ export const createOutbox = (options: OutboxOptions): Outbox => {
     return Number(row?.n ?? 0);
   };
 
-  /** The events staged in each open `outbox.transaction`, published straight after its commit. */
-  const staged = new WeakMap<object, Staged[]>();
   const publishing = new Set<Promise<void>>();
   const published: number[] = [];
   let deleting: Promise<void> | null = null;
@@ -254,48 +257,46 @@ export const createOutbox = (options: OutboxOptions): Outbox => {
     void run.finally(() => publishing.delete(run));
   };
 
-  const insert = async (tx: Tx | Db, envelope: EventEnvelope, fast: boolean): Promise<number> => {
-    const [row] = await tx
-      .insert(table)
-      .values({ envelope, ...(fast ? { availableAt: sql`now() + make_interval(secs => ${FAST_PATH_GRACE_MS / 1000})` } : {}) })
-      .returning({ seq: table.seq });
-    return row!.seq;
-  };
-
-  const stage: Outbox['stage'] = async (tx, event, data, emitOptions = {}) => {
+  /**
+   * Builds (invalid data throws as the bug it is) and stores one event. Rows the fast path will
+   * publish are due for the relay only after the grace; before start or after stop, at once.
+   * A database that refuses the row is a 503.
+   */
+  const store = async (tx: Tx | Db, event: EventDef, data: unknown, emitOptions: EmitOptions): Promise<Staged> => {
     const envelope = buildEnvelope(event, data, emitOptions, source);
-    const list = staged.get(tx);
-    const seq = await insert(tx, envelope, list !== undefined);
-    list?.push({ seq, envelope });
-    return envelope.id;
+    const fast = started && !stopped;
+    try {
+      const [row] = await tx
+        .insert(table)
+        .values({ envelope, ...(fast ? { availableAt: sql`now() + make_interval(secs => ${FAST_PATH_GRACE_MS / 1000})` } : {}) })
+        .returning({ seq: table.seq });
+      return { seq: row!.seq, envelope };
+    } catch (err) {
+      throw new ParleyError('SERVICE_UNAVAILABLE', 'The event could not be recorded; try again', { cause: err });
+    }
   };
 
   return {
-    stage,
-
     async transaction(fn) {
-      let list: Staged[] = [];
+      let staged: Staged[] = [];
       const result = await db.transaction((tx) => {
-        list = [];
-        // Before start (or after stop) nothing publishes from memory: the rows are due at once for the relay.
-        if (started && !stopped) staged.set(tx, list);
-        return fn(tx);
+        staged = [];
+        return fn(tx, {
+          async stage(event, data, emitOptions = {}) {
+            const item = await store(tx, event, data, emitOptions);
+            staged.push(item);
+            return item.envelope.id;
+          },
+        });
       });
-      if (list.length > 0) publishNow(list);
+      if (staged.length > 0) publishNow(staged);
       return result;
     },
 
     async record(event, data, emitOptions = {}) {
-      // Invalid data is a bug and throws as such; only a database that does not answer is a 503.
-      const envelope = buildEnvelope(event, data, emitOptions, source);
-      let seq: number;
-      try {
-        seq = await insert(db, envelope, started && !stopped);
-      } catch (err) {
-        throw new ParleyError('SERVICE_UNAVAILABLE', 'The event could not be recorded; try again', { cause: err });
-      }
-      publishNow([{ seq, envelope }]);
-      return envelope.id;
+      const item = await store(db, event, data, emitOptions);
+      publishNow([item]);
+      return item.envelope.id;
     },
 
     wake,
