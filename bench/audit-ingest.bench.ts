@@ -12,8 +12,9 @@ import { type ServiceProcess, startService } from './lib/services.ts';
 import type { Benchmark, BenchRow } from './lib/types.ts';
 
 // The machine's own servers, whatever the environment says: the figures are about them.
-const POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
-const NATS = 'nats://127.0.0.1:4222';
+/** Like the other benchmarks: the machine's Postgres and NATS unless DATABASE_URL / NATS_URL say otherwise. */
+const POSTGRES = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const NATS = process.env.NATS_URL || 'nats://127.0.0.1:4222';
 const EVENTS = 30_000;
 const LIMIT = `raw multi-row INSERT, ${MAX_GROUP} rows each, 1 connection`;
 

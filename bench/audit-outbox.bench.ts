@@ -10,8 +10,9 @@ import { type ServerProcess, startServer } from './lib/server-process.ts';
 import type { Benchmark, BenchRow } from './lib/types.ts';
 
 // The machine's own servers, whatever the environment says: the figures are about them.
-const POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
-const NATS = 'nats://127.0.0.1:4222';
+/** Like the other benchmarks: the machine's Postgres and NATS unless DATABASE_URL / NATS_URL say otherwise. */
+const POSTGRES = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const NATS = process.env.NATS_URL || 'nats://127.0.0.1:4222';
 const LOADED = { connections: 16, warmupSeconds: 2, seconds: 6 };
 /** One connection: the route's own latency, not queueing behind others; routes take turns, so drifting load hits all alike. */
 const SINGLE = { connections: 1, warmupSeconds: 0, seconds: 2, rounds: 3 };
