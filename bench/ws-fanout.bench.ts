@@ -162,7 +162,7 @@ async function runLimit(notes: Record<string, string>): Promise<Step[]> {
 }
 
 async function runParley(nats: string, notes: Record<string, string>): Promise<Step[]> {
-  const stack = await startChatStack({ nats, postgres: DEFAULT_POSTGRES, gateways: GATEWAYS });
+  const stack = await startChatStack({ nats, postgres: process.env.DATABASE_URL || DEFAULT_POSTGRES, gateways: GATEWAYS });
   try {
     const gateways = stack.gateways.map((g) => g.url);
     const started = Date.now();
