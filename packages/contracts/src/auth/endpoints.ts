@@ -4,9 +4,11 @@ import { Empty } from '../ops.ts';
 import {
   Caller,
   ClientInfo,
+  CodeFormat,
   Email,
   Id,
   Jwks,
+  LinkTemplate,
   ListQuery,
   Page,
   Password,
@@ -14,11 +16,13 @@ import {
   PublicUser,
   SessionInfo,
   SessionListItem,
+  SessionTokenString,
   SixDigitCode,
   TokenPair,
   UserName,
   UserSelf,
   Verification,
+  VerificationCode,
 } from './schemas.ts';
 
 const Accepted = Type.Object({ accepted: Type.Literal(true) });
@@ -32,12 +36,39 @@ const VerifyMethod = Type.Union([Type.Literal('code'), Type.Literal('link')]);
 export const AuthEndpoints = {
   register: endpoint(
     'auth.register',
-    Type.Object({ name: UserName, email: Email, password: Password, verify: Type.Optional(VerifyMethod), client: ClientInfo }),
+    Type.Object({
+      name: UserName,
+      email: Email,
+      password: Password,
+      verify: Type.Optional(VerifyMethod),
+      client: ClientInfo,
+      /** Dialects: the mailed code's format (default six digits). */
+      codeFormat: Type.Optional(CodeFormat),
+      /** Dialects: where the mailed link points (default the canonical confirm page). */
+      linkTemplate: Type.Optional(LinkTemplate),
+    }),
     Type.Object({ user: UserSelf, verification: Verification }),
   ),
   verifyEmailCode: endpoint(
     'auth.verify-email.code',
-    Type.Object({ email: Email, code: SixDigitCode, client: ClientInfo }),
+    Type.Object({
+      email: Email,
+      code: VerificationCode,
+      client: ClientInfo,
+      /** Dialects whose documents tell "already confirmed" apart: 409 EMAIL_ALREADY_VERIFIED instead of CODE_INVALID. */
+      revealVerified: Type.Optional(Type.Boolean()),
+    }),
+    TokenPair,
+  ),
+  /**
+   * Dialects that confirm an address before the account exists (`groupchat`'s `need_send`): mails a code to an
+   * address that has no account yet; 409 EMAIL_TAKEN when it has one.
+   */
+  requestSignupCode: endpoint('auth.signup-code.request', Type.Object({ email: Email, client: ClientInfo }), Accepted),
+  /** The account created already confirmed by the code `requestSignupCode` mailed, and its first session. */
+  registerWithCode: endpoint(
+    'auth.register.with-code',
+    Type.Object({ name: UserName, email: Email, password: Password, code: SixDigitCode, client: ClientInfo }),
     TokenPair,
   ),
   verifyEmailLink: endpoint(
@@ -52,7 +83,11 @@ export const AuthEndpoints = {
     Type.Object({ valid: Type.Boolean(), email: Type.Union([Type.String(), Type.Null()]) }),
     { idempotent: true },
   ),
-  resendVerification: endpoint('auth.verify-email.resend', Type.Object({ email: Email, client: ClientInfo }), Accepted),
+  resendVerification: endpoint(
+    'auth.verify-email.resend',
+    Type.Object({ email: Email, client: ClientInfo, linkTemplate: Type.Optional(LinkTemplate) }),
+    Accepted,
+  ),
   passwordStrength: endpoint(
     'auth.password-strength',
     Type.Object({
@@ -65,7 +100,15 @@ export const AuthEndpoints = {
   ),
   login: endpoint(
     'auth.login',
-    Type.Object({ login: Type.String({ minLength: 1, maxLength: 254 }), password: Password, client: ClientInfo }),
+    Type.Object({
+      login: Type.String({ minLength: 1, maxLength: 254 }),
+      password: Password,
+      client: ClientInfo,
+      /** Dialects whose documents say "user doesn't exist": 404 USER_NOT_FOUND for an unknown login instead of 401. */
+      revealUnknown: Type.Optional(Type.Boolean()),
+      /** The `sessions` dialect, whose system never confirmed addresses: an unconfirmed account may log in. */
+      allowUnverified: Type.Optional(Type.Boolean()),
+    }),
     TokenPair,
   ),
   requestLoginCode: endpoint('auth.login-code.request', Type.Object({ email: Email, client: ClientInfo }), Accepted),
@@ -89,6 +132,25 @@ export const AuthEndpoints = {
     { idempotent: true },
   ),
   revokeSession: endpoint('auth.sessions.revoke', Type.Object({ caller: Caller, sessionId: Id }), Done),
+  /** A long-lived opaque token for the caller's session (dialect clients cannot refresh); it dies with the session. */
+  issueSessionToken: endpoint(
+    'auth.session-token.issue',
+    Type.Object({ caller: Caller }),
+    Type.Object({ token: Type.String(), createdAt: Type.String(), expiresAt: Type.String() }),
+  ),
+  /** Who a session token stands for: 401 SESSION_INVALID (never issued) or SESSION_EXPIRED (its session ended). */
+  resolveSessionToken: endpoint(
+    'auth.session-token.resolve',
+    Type.Object({ token: SessionTokenString }),
+    Type.Object({
+      userId: Type.String(),
+      sessionId: Type.String(),
+      role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
+      createdAt: Type.String(),
+      expiresAt: Type.String(),
+    }),
+    { idempotent: true },
+  ),
   jwks: endpoint('auth.jwks', Empty, Jwks, { idempotent: true }),
   /** Operator: sign with a new key from now on (the old one stays in the JWKS until its tokens expire). */
   rotateKeys: endpoint('auth.keys.rotate', Empty, Type.Object({ kid: Type.String() })),

@@ -14,5 +14,9 @@ export const AuthErrors = {
   WRONG_PASSWORD: 401,
   USER_NOT_FOUND: 404,
   SESSION_NOT_FOUND: 404,
+  /** Dialects only (they ask for it): the address is already confirmed. */
+  EMAIL_ALREADY_VERIFIED: 409,
+  /** A session token whose session ended (logged out, revoked or expired), as opposed to one never issued. */
+  SESSION_EXPIRED: 401,
 } as const;
 export type AuthErrorCode = keyof typeof AuthErrors;

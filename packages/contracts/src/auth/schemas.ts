@@ -6,6 +6,18 @@ export const Email = Type.String({ format: 'email', maxLength: 254 });
 /** Long passphrases welcome; the strength rule decides what is acceptable. */
 export const Password = Type.String({ minLength: 1, maxLength: 256 });
 export const SixDigitCode = Type.String({ pattern: '^[0-9]{6}$' });
+/** A mailed email-verification code: six digits, or four letters/digits where a dialect asked for that format (any case). */
+export const VerificationCode = Type.String({ pattern: '^([0-9]{6}|[A-Za-z0-9]{4})$' });
+/** How a mailed verification code looks: canonical six digits, or the `status-codes` dialect's four letters/digits. */
+export const CodeFormat = Type.Union([Type.Literal('digits6'), Type.Literal('alnum4')]);
+export type CodeFormat = Static<typeof CodeFormat>;
+/**
+ * Where a mailed confirmation link points, for a dialect with a confirm route of its own: an absolute URL under
+ * PUBLIC_URL holding `{token}` (the auth service refuses any other). Unset: the canonical confirm page.
+ */
+export const LinkTemplate = Type.String({ minLength: 8, maxLength: 500, pattern: '\\{token\\}' });
+/** A long-lived opaque token standing for one session (what the seed dialects hand their clients). */
+export const SessionTokenString = Type.String({ minLength: 1, maxLength: 200 });
 export const Id = Type.String({ minLength: 1, maxLength: 64 });
 
 export const UserSelf = Type.Object({

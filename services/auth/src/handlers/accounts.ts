@@ -7,6 +7,8 @@ import { rateStrength } from '../services/password-strength.ts';
 export const accountHandlers = (kit: ServiceKit, { registration }: AuthDomain): void => {
   kit.serve(AuthEndpoints.register, (req) => registration.register(req));
   kit.serve(AuthEndpoints.verifyEmailCode, (req) => registration.verifyEmailCode(req));
+  kit.serve(AuthEndpoints.requestSignupCode, (req) => registration.requestSignupCode(req));
+  kit.serve(AuthEndpoints.registerWithCode, (req) => registration.registerWithCode(req));
   kit.serve(AuthEndpoints.verifyEmailLink, (req) => registration.verifyEmailLink(req));
   kit.serve(AuthEndpoints.inspectEmailLink, (req) => registration.inspectEmailLink(req));
   kit.serve(AuthEndpoints.resendVerification, (req) => registration.resendVerification(req));

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import type { CodeFormat } from '@parley/contracts';
 import type { CodePurpose, OneTimeCode } from '../db/schema/one-time-codes.ts';
 import { type AuthDeps, addSeconds } from './deps.ts';
 
@@ -6,14 +7,27 @@ export const CODE_TTL_SECONDS = 10 * 60;
 export const CODE_MAX_ATTEMPTS = 5;
 export const LINK_TTL_SECONDS = 24 * 60 * 60;
 
-/** A crypto-random 6-digit code and the row that stores only its hash; nothing is written yet. */
+/** Four characters for the `status-codes` dialect: no 0/O or 1/I to misread; compared case-blind. */
+const ALNUM4_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** A crypto-random code in `format` (six digits unless a dialect asked for four letters/digits). */
+export const newCode = (format: CodeFormat = 'digits6'): string =>
+  format === 'alnum4'
+    ? Array.from({ length: 4 }, () => ALNUM4_ALPHABET[randomInt(0, ALNUM4_ALPHABET.length)]).join('')
+    : randomInt(0, 1_000_000).toString().padStart(6, '0');
+
+/** What is hashed and compared: codes are case-blind (a 4-character code may be typed in lower case). */
+export const normalizeCode = (code: string): string => code.toUpperCase();
+
+/** A crypto-random code and the row that stores only its hash; nothing is written yet. */
 export const prepareCode = async (
   { passwords, now }: Pick<AuthDeps, 'passwords' | 'now'>,
   userId: string,
   purpose: CodePurpose,
   data: OneTimeCode['data'] = null,
+  format: CodeFormat = 'digits6',
 ): Promise<{ code: string; row: OneTimeCode }> => {
-  const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
+  const code = newCode(format);
   const createdAt = now();
   const row: OneTimeCode = {
     id: randomUUID(),
@@ -45,7 +59,7 @@ export const checkCode = async (
     await passwords.verify(null, code);
     return undefined;
   }
-  if (!(await passwords.verify(live.codeHash, code))) return undefined;
+  if (!(await passwords.verify(live.codeHash, normalizeCode(code)))) return undefined;
   return (await repos.codes.consume(live.id, now())) ? live : undefined;
 };
 

@@ -12,6 +12,7 @@ export const sweep = async ({ repos, now }: Pick<AuthDeps, 'repos' | 'now'>): Pr
   const before = addSeconds(now(), -GRACE_SECONDS);
   await repos.throttle.deleteStale(before);
   await repos.codes.deleteExpired(before);
+  await repos.signupCodes.deleteExpired(before);
   await repos.links.deleteExpired(before);
   await repos.refreshTokens.deleteExpired(before);
 };

@@ -24,7 +24,7 @@ export const createLogin = (deps: AuthDeps, tokens: Tokens) => {
   };
 
   return {
-    async login({ login, password, client }: Req<'login'>): Promise<TokenPair> {
+    async login({ login, password, client, revealUnknown, allowUnverified }: Req<'login'>): Promise<TokenPair> {
       const user = await repos.users.findByLogin(login);
       // Unknown logins are counted under their own text, so they throttle exactly like real accounts.
       const account = user?.id ?? `?${login.toLowerCase()}`;
@@ -37,12 +37,14 @@ export const createLogin = (deps: AuthDeps, tokens: Tokens) => {
         await throttle.fail(keys[1]!, FailureLimits.loginAccount);
         await throttle.fail(keys[2]!, FailureLimits.loginIp);
         await failed(user, login, 'password', user ? 'wrong-password' : 'unknown-login', client);
+        // Only dialects whose documents promise it tell an unknown login apart (still throttled like the rest).
+        if (!user && revealUnknown) throw authError('USER_NOT_FOUND', 'No account has this login');
         throw invalidCredentials();
       }
       // Only now, with the password proven, may the answer say anything about the account.
-      if (!user.emailVerifiedAt) {
+      if (!user.emailVerifiedAt && !allowUnverified) {
         await failed(user, login, 'password', 'email-not-verified', client);
-        throw authError('EMAIL_NOT_VERIFIED', 'Confirm your email address first');
+        throw authError('EMAIL_NOT_VERIFIED', 'Confirm your email address first', { email: user.email });
       }
       await throttle.reset(pair);
       if (passwords.needsRehash(user.passwordHash!)) {

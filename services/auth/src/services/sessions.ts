@@ -1,10 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { AuthEvents, type Caller } from '@parley/contracts';
 import type { Session } from '../db/schema/sessions.ts';
 import type { User } from '../db/schema/users.ts';
 import { authError } from '../errors.ts';
+import { sha256 } from './codes.ts';
 import type { AuthDeps, TxRepositories } from './deps.ts';
 import { by } from './events.ts';
 import { announceRevocation, liveRevocations } from './revocations.ts';
+import { roleOf } from './views.ts';
 
 const sessionInvalid = () => authError('SESSION_INVALID', 'This session has ended');
 
@@ -23,6 +26,31 @@ export const createSessions = (deps: AuthDeps) => {
       const user = isLive(session, caller) ? await repos.users.findById(caller.userId) : undefined;
       if (!user || !session) throw sessionInvalid();
       return { session, user };
+    },
+
+    /** A long-lived opaque token for the caller's live session: `ps_` and 32 random bytes; only its sha256 is stored. */
+    async issueToken(caller: Caller) {
+      const s = await repos.sessions.findById(caller.sessionId);
+      if (!isLive(s, caller)) throw sessionInvalid();
+      const token = `ps_${randomBytes(32).toString('base64url')}`;
+      const at = now();
+      await repos.sessionTokens.insert({ hash: sha256(token), sessionId: s.id, createdAt: at });
+      return { token, createdAt: at.toISOString(), expiresAt: s.expiresAt.toISOString() };
+    },
+
+    /** Who a session token stands for, while its session lives. */
+    async resolveToken(token: string) {
+      const found = await repos.sessionTokens.find(sha256(token));
+      if (!found) throw authError('SESSION_INVALID', 'No such session token');
+      const { session, user } = found;
+      if (session.revokedAt || session.expiresAt <= now()) throw authError('SESSION_EXPIRED', 'This session has ended');
+      return {
+        userId: user.id,
+        sessionId: session.id,
+        role: roleOf(user, deps.admins),
+        createdAt: session.createdAt.toISOString(),
+        expiresAt: session.expiresAt.toISOString(),
+      };
     },
 
     async session(caller: Caller) {
