@@ -2,7 +2,9 @@ import { FACE_UPLOADS_STORE, mediaRules, ServiceNames, StatusEndpoints } from '@
 import { openBlobStore, type ReadinessCheck, type SharedInfra, serviceKit } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { compatRoutes } from './compat/index.ts';
 import type { GatewayConfig } from './config.ts';
+import { createFaceUploads } from './lib/face-uploads.ts';
 import { createUploads } from './lib/upload.ts';
 import authenticate from './plugins/authenticate.ts';
 import openapi from './plugins/openapi.ts';
@@ -32,7 +34,8 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
     shared: opts.shared,
     readiness: () => askServices(app, Math.min(config.BUS_TIMEOUT_MS, 2_000)),
   });
-  await app.register(openapi, { publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}` });
+  const publicUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
+  await app.register(openapi, { publicUrl });
 
   // The id the request is logged under and carried on every bus call, for the caller to quote.
   app.addHook('onRequest', async (req, reply) => {
@@ -60,6 +63,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
   // Face photos pass through a store of their own, emptied once each request is answered.
   const faceScratch = await openBlobStore(config, FACE_UPLOADS_STORE);
   app.addHook('onClose', () => faceScratch.close());
+  const faceUploads = createFaceUploads({ scratch: faceScratch, rules: mediaRules(config) });
 
   const timeoutMs = config.BUS_TIMEOUT_MS;
   await app.register(jwksRoutes);
@@ -70,13 +74,20 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
       await api.register(userRoutes, { timeoutMs, uploads });
       await api.register(mediaRoutes, { timeoutMs, blobs, uploads });
       await api.register(roomRoutes, { timeoutMs, uploads });
-      await api.register(faceRoutes, { timeoutMs, scratch: faceScratch, rules: mediaRules(config) });
+      await api.register(faceRoutes, { timeoutMs, uploads: faceUploads });
       await api.register(auditRoutes, { timeoutMs });
       await api.register(websocketRoutes, { config });
       await api.register(jwksRoutes);
     },
     { prefix: '/api/v1' },
   );
+  await compatRoutes(app, {
+    config,
+    publicUrl,
+    timeoutMs,
+    uploads,
+    faceUploads,
+  });
 }
 
 /** Ready means every service answers over the bus and reads its database. */

@@ -1,6 +1,7 @@
 import { DefaultPorts, MediaKinds, type UploadLimitVariable, uploadLimitVariable } from '@parley/contracts';
 import { baseServiceConfig, ConfigFields, integerField, loadConfig } from '@parley/kit';
 import { type Static, type TInteger, type TOptional, Type } from 'typebox';
+import { parseCompatDialects } from './compat/config.ts';
 
 /** `UPLOAD_LIMIT_<KIND>_BYTES`, the same variables the media service reads: the gateway enforces them while streaming. */
 const uploadLimits = Object.fromEntries(
@@ -27,7 +28,13 @@ export const GatewayConfigSchema = Type.Object({
   WS_MAX_BUFFERED_BYTES: integerField(16 * 1024, 256 * 1024 * 1024, 1024 * 1024),
   /** Ping period; a socket that has not answered the previous ping by the next one is dropped. */
   WS_PING_INTERVAL_MS: integerField(100, 600_000, 30_000),
+  /** Where the seed dialects are served (compat/config.ts): unset, all five under `/compat/<name>`. */
+  COMPAT_DIALECTS: Type.Optional(Type.String()),
 });
 export type GatewayConfig = Static<typeof GatewayConfigSchema>;
 
-export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env): GatewayConfig => loadConfig(GatewayConfigSchema, env);
+export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env): GatewayConfig => {
+  const config = loadConfig(GatewayConfigSchema, env);
+  parseCompatDialects(config.COMPAT_DIALECTS); // a bad value stops the start, naming the entry
+  return config;
+};

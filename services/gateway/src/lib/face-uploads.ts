@@ -31,9 +31,9 @@ export interface ReceivedPhotos {
 
 export interface FaceUploads {
   /** Every `file` part of the form (at most PHOTOS_PER_REQUEST_MAX) into the scratch store; non-images are set aside. */
-  receiveMany(req: FastifyRequest, reply: FastifyReply): Promise<ReceivedPhotos>;
-  /** The form's one `file` into the scratch store; 415 when its bytes are no image. */
-  receiveOne(req: FastifyRequest, reply: FastifyReply): Promise<UploadedPhoto>;
+  receiveMany(req: FastifyRequest, reply: FastifyReply, field?: string): Promise<ReceivedPhotos>;
+  /** The form's one `file` (or `field`) into the scratch store; 415 when its bytes are no image. */
+  receiveOne(req: FastifyRequest, reply: FastifyReply, field?: string): Promise<UploadedPhoto>;
   /** Deletes the photos' bytes once no request of this gateway holds them any more. */
   release(photos: readonly UploadedPhoto[]): Promise<void>;
 }
@@ -86,8 +86,8 @@ export const createFaceUploads = (deps: { scratch: BlobStore; rules: MediaRules 
     }
   };
 
-  const receiveMany = async (req: FastifyRequest, reply: FastifyReply): Promise<ReceivedPhotos> => {
-    if (!req.isMultipart()) throw new ParleyError('UNSUPPORTED_MEDIA_TYPE', 'Send multipart/form-data with `file` parts');
+  const receiveMany = async (req: FastifyRequest, reply: FastifyReply, field = 'file'): Promise<ReceivedPhotos> => {
+    if (!req.isMultipart()) throw new ParleyError('UNSUPPORTED_MEDIA_TYPE', `Send multipart/form-data with \`${field}\` parts`);
     const received: ReceivedPhotos = { photos: [], invalid: [], order: new Map() };
     let current: MultipartFile | undefined;
     let position = 0;
@@ -97,7 +97,7 @@ export const createFaceUploads = (deps: { scratch: BlobStore; rules: MediaRules 
       for await (const part of req.parts({ limits }) as AsyncIterable<Multipart>) {
         if (part.type === 'field') continue;
         current = part;
-        if (part.fieldname !== 'file') throw badForm('Every file part of the form must be named `file`');
+        if (part.fieldname !== field) throw badForm(`Every file part of the form must be named \`${field}\``);
         position += 1;
         const filename = sanitizeFilename(part.filename, `#${position}`);
         if (!received.order.has(filename)) received.order.set(filename, position);
@@ -109,7 +109,7 @@ export const createFaceUploads = (deps: { scratch: BlobStore; rules: MediaRules 
           received.invalid.push({ file: filename, code: 'INVALID_IMAGE', detail: notAnImage(type) });
         }
       }
-      if (position === 0) throw badForm('The form has no `file` part');
+      if (position === 0) throw badForm(`The form has no \`${field}\` part`);
       return received;
     } catch (err) {
       current?.file.destroy();
@@ -119,8 +119,8 @@ export const createFaceUploads = (deps: { scratch: BlobStore; rules: MediaRules 
     }
   };
 
-  const receiveOne = async (req: FastifyRequest, reply: FastifyReply): Promise<UploadedPhoto> => {
-    const file = await single.receive(req, reply, { kind: 'image' });
+  const receiveOne = async (req: FastifyRequest, reply: FastifyReply, field = 'file'): Promise<UploadedPhoto> => {
+    const file = await single.receive(req, reply, { kind: 'image', fileFields: [field] });
     hold(file.sha256);
     return { sha256: file.sha256, size: file.size, filename: file.filename };
   };

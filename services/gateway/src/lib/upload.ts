@@ -21,11 +21,27 @@ export interface ReceiveOptions {
   kind?: MediaKind | undefined;
   /** Kinds the form's `kind` field may name. */
   kinds?: readonly MediaKind[];
+  /** Names the file part may have (default `file`; the seed dialects name theirs `avatar`, `voice`, …). */
+  fileFields?: readonly string[];
+  /** Stricter than the kind's rules, for a dialect that promised less (`xphoto`: png/jpg up to 1 MB). */
+  limit?: { maxBytes?: number; types?: readonly string[] };
+  /** Text fields the form may carry besides `kind`, returned as sent (each ≤ 256 bytes). */
+  fields?: readonly string[];
+  /** How many files one form may hold (default 1); they are stored in form order. */
+  maxFiles?: number;
+}
+
+export interface ReceivedForm {
+  files: ReceivedFile[];
+  /** The text fields named in `fields` that the form carried (a repeated one: the last). */
+  fields: Record<string, string>;
 }
 
 export interface Uploads {
   /** Streams the form's `file` part into the blob store, checked by its bytes against its kind's rules. */
   receive(req: FastifyRequest, reply: FastifyReply, options: ReceiveOptions): Promise<ReceivedFile>;
+  /** The same for a form of up to `maxFiles` files and named text fields; at least one file. */
+  receiveForm(req: FastifyRequest, reply: FastifyReply, options: ReceiveOptions): Promise<ReceivedForm>;
 }
 
 // Form fields are tiny (`kind`); anything bigger or more numerous is not a form of ours.
@@ -42,11 +58,26 @@ export const createUploads = (deps: { blobs: BlobStore; rules: MediaRules }): Up
   const { blobs, rules } = deps;
   const largest = Math.max(...MediaKinds.map((k) => rules[k].maxBytes));
 
-  const storeFile = async (part: MultipartFile, kind: MediaKind): Promise<ReceivedFile> => {
-    const { maxBytes } = rules[kind];
+  /** The kind's rules, narrowed by a route's own limit. */
+  const rulesFor = (kind: MediaKind, limit: ReceiveOptions['limit']): MediaRules => {
+    if (!limit) return rules;
+    const base = rules[kind];
+    return {
+      ...rules,
+      [kind]: {
+        ...base,
+        maxBytes: Math.min(base.maxBytes, limit.maxBytes ?? base.maxBytes),
+        ...(limit.types ? { types: limit.types } : {}),
+      },
+    };
+  };
+
+  const storeFile = async (part: MultipartFile, kind: MediaKind, limit?: ReceiveOptions['limit']): Promise<ReceivedFile> => {
+    const effective = rulesFor(kind, limit);
+    const { maxBytes } = effective[kind];
     const chunks = part.file[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const head = await readHead(chunks);
-    const contentType = await typeFor(rules, kind, head);
+    const contentType = await typeFor(effective, kind, head);
     try {
       const stored = await blobs.put(prepend(head, chunks), { maxBytes });
       return { kind, sha256: stored.sha256, size: stored.size, contentType, filename: sanitizeFilename(part.filename) };
@@ -58,36 +89,53 @@ export const createUploads = (deps: { blobs: BlobStore; rules: MediaRules }): Up
     }
   };
 
-  const receive = async (req: FastifyRequest, reply: FastifyReply, options: ReceiveOptions): Promise<ReceivedFile> => {
-    if (!req.isMultipart()) throw new ParleyError('UNSUPPORTED_MEDIA_TYPE', 'Send multipart/form-data with a `file` part');
+  const receiveForm = async (req: FastifyRequest, reply: FastifyReply, options: ReceiveOptions): Promise<ReceivedForm> => {
+    const fileFields = options.fileFields ?? ['file'];
+    const named = fileFields.map((f) => `\`${f}\``).join(' or ');
+    if (!req.isMultipart()) throw new ParleyError('UNSUPPORTED_MEDIA_TYPE', `Send multipart/form-data with a ${named} part`);
+    const maxFiles = options.maxFiles ?? 1;
+    const wanted = new Set(options.fields ?? []);
     let kind = options.kind;
-    let file: MultipartFile | undefined;
+    let current: MultipartFile | undefined;
+    const files: ReceivedFile[] = [];
+    const fields: Record<string, string> = {};
     try {
       // Past the limit busboy discards the rest of the file: the +1 byte is how the store tells "over".
-      const limits = { ...FORM_LIMITS, fileSize: (kind ? rules[kind].maxBytes : largest) + 1 };
+      const limits = {
+        ...FORM_LIMITS,
+        fields: FORM_LIMITS.fields + wanted.size,
+        files: maxFiles,
+        parts: FORM_LIMITS.parts + wanted.size + maxFiles,
+        fileSize: (kind ? rulesFor(kind, options.limit)[kind].maxBytes : largest) + 1,
+      };
       for await (const part of req.parts({ limits }) as AsyncIterable<Multipart>) {
         if (part.type === 'field') {
           if (part.fieldname === 'kind' && !options.kind) kind = parseKind(part.value, options.kinds ?? MediaKinds);
+          else if (wanted.has(part.fieldname) && typeof part.value === 'string') fields[part.fieldname] = part.value;
           continue;
         }
-        file = part;
-        if (part.fieldname !== 'file') throw badForm('The form’s file part must be named `file`');
+        current = part;
+        if (!fileFields.includes(part.fieldname)) throw badForm(`The form’s file part must be named ${named}`);
         if (!kind) throw badForm('Name the `kind` (a form field before the file, or `?kind=`)');
-        break;
+        files.push(await storeFile(part, kind, options.limit));
+        current = undefined;
+        if (files.length === maxFiles && maxFiles === 1) break;
       }
-      if (!file || !kind) throw badForm('The form has no `file` part');
-      const received = await storeFile(file, kind);
+      if (files.length === 0 || !kind) throw badForm(`The form has no ${named} part`);
       // Whatever follows the file (a closing boundary, or junk) is read within bounds.
       drainRequest(req, reply);
-      return received;
+      return { files, fields };
     } catch (err) {
-      file?.file.destroy();
+      current?.file.destroy();
       drainRequest(req, reply);
-      throw asClientError(err);
+      throw asClientError(err, maxFiles);
     }
   };
 
-  return { receive };
+  const receive = async (req: FastifyRequest, reply: FastifyReply, options: ReceiveOptions): Promise<ReceivedFile> =>
+    (await receiveForm(req, reply, { ...options, maxFiles: 1 })).files[0] as ReceivedFile;
+
+  return { receive, receiveForm };
 };
 
 /** Chunks until at least SNIFF_BYTES are in hand (or the file ended), as one buffer. */
@@ -133,9 +181,10 @@ export const parseKind = (value: unknown, allowed: readonly MediaKind[]): MediaK
 const MALFORMED = /multipart|part header|end of form|boundary|terminated early/i;
 
 /** busboy's and @fastify/multipart's own errors mean a malformed form or one over its limits: the client's fault. */
-const asClientError = (err: unknown): unknown => {
+const asClientError = (err: unknown, maxFiles: number): unknown => {
   if (isParleyError(err)) return err;
   const e = err as { statusCode?: number; code?: string; message?: string };
+  if (e.code === 'FST_FILES_LIMIT') return new ParleyError('PAYLOAD_TOO_LARGE', `The form may hold at most ${maxFiles} files`);
   if (e.code?.startsWith('FST_') && e.statusCode === 413) {
     return new ParleyError('PAYLOAD_TOO_LARGE', `The form has too many parts or too large a field: ${e.message}`);
   }

@@ -43,12 +43,19 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** onRequest/preHandler hook: sets `req.caller` from a valid access token or throws 401 (UNAUTHORIZED, TOKEN_INVALID, SESSION_INVALID). */
     authenticate: (req: FastifyRequest) => Promise<void>;
+    /**
+     * The same check for a token found elsewhere (a dialect's cookie, query or body field): an access token
+     * (JWT) or a session token (`ps_…`). Sets `req.caller` and `req.tokenExpiresAt`, or throws 401.
+     */
+    authenticateToken: (req: FastifyRequest, token: string) => Promise<Caller>;
     tokenGuard: TokenGuard;
   }
   interface FastifyRequest {
     caller: Caller | null;
-    /** `exp` of the access token that authenticated the request (epoch seconds). */
+    /** `exp` of the access token that authenticated the request (epoch seconds); a session token's session end. */
     tokenExpiresAt: number | null;
+    /** A token a dialect found somewhere of its own, for the JWT verifier to read. */
+    presentedToken: string | null;
   }
   interface FastifyContextConfig {
     /** Also accept the access token as `?token=` (the WebSocket, where browsers cannot set headers). */
@@ -75,6 +82,12 @@ const extractToken = (req: FastifyRequest): string | undefined => {
   }
   return undefined;
 };
+
+/** Session tokens (auth's `issueSessionToken`): opaque, long-lived, one per dialect login. */
+const SESSION_TOKEN = /^ps_[A-Za-z0-9_-]{20,100}$/;
+/** How long a gateway trusts a resolved session token before asking the auth service again (revocations apply at once). */
+const SESSION_TOKEN_CACHE_MS = 5_000;
+const SESSION_TOKEN_CACHE_MAX = 10_000;
 
 const invalid = (detail: string) => new ParleyError('TOKEN_INVALID', detail);
 const sessionEnded = () => new ParleyError('SESSION_INVALID', 'This session has ended; log in again');
@@ -139,13 +152,51 @@ async function authenticatePlugin(app: FastifyInstance, opts: AuthenticateOption
       allowedIss: opts.issuer,
       allowedAud: opts.audience,
       requiredClaims: ['sub', 'sid', 'exp', 'iss', 'aud'],
-      extractToken: (req: FastifyRequest) => extractToken(req),
+      extractToken: (req: FastifyRequest) => req.presentedToken ?? extractToken(req),
     },
   });
 
   app.decorateRequest('caller', null);
   app.decorateRequest('tokenExpiresAt', null);
+  app.decorateRequest('presentedToken', null);
   app.decorate('tokenGuard', { keys, revocations });
+
+  // Resolved session tokens, briefly: a dialect client's every request would otherwise be a bus call.
+  const resolved = new Map<string, { caller: Omit<Caller, 'ip' | 'userAgent'>; expiresAt: number; until: number }>();
+  const resolveSessionToken = async (req: FastifyRequest, token: string): Promise<Caller> => {
+    const now = Date.now();
+    let hit = resolved.get(token);
+    if (!hit || hit.until <= now) {
+      const r = await runWithContext({ requestId: req.id }, () =>
+        bus.request(AuthEndpoints.resolveSessionToken, { token }, { timeoutMs, retries: 1 }),
+      );
+      if (resolved.size >= SESSION_TOKEN_CACHE_MAX) resolved.clear();
+      hit = {
+        caller: { userId: r.userId, sessionId: r.sessionId, role: r.role },
+        expiresAt: Math.floor(Date.parse(r.expiresAt) / 1000),
+        until: now + SESSION_TOKEN_CACHE_MS,
+      };
+      resolved.set(token, hit);
+    }
+    if (revocations.has(hit.caller.sessionId)) {
+      resolved.delete(token);
+      throw new ParleyError('SESSION_EXPIRED', 'This session has ended');
+    }
+    if (hit.expiresAt * 1000 <= now) throw new ParleyError('SESSION_EXPIRED', 'This session has ended');
+    req.tokenExpiresAt = hit.expiresAt;
+    return { ...hit.caller, ...clientInfo(req) };
+  };
+
+  const authenticateToken = async (req: FastifyRequest, token: string): Promise<Caller> => {
+    if (SESSION_TOKEN.test(token)) {
+      req.caller = await resolveSessionToken(req, token);
+      return req.caller;
+    }
+    req.presentedToken = token;
+    await verifyAccessToken(req);
+    return req.caller!;
+  };
+  app.decorate('authenticateToken', authenticateToken);
 
   app.decorate('authenticate', async (req: FastifyRequest): Promise<void> => {
     const token = extractToken(req);
@@ -153,6 +204,11 @@ async function authenticatePlugin(app: FastifyInstance, opts: AuthenticateOption
       throw new ParleyError('UNAUTHORIZED', 'This route needs an access token: Authorization: Bearer <accessToken>');
     }
     if (token === '') throw invalid('The Authorization header holds no token');
+    await authenticateToken(req, token);
+  });
+
+  /** The token (from the header, `?token=` or what a dialect presented) verified as a JWT; sets the caller. */
+  async function verifyAccessToken(req: FastifyRequest): Promise<void> {
     let claims: AccessClaims;
     try {
       claims = await req.jwtVerify<AccessClaims>();
@@ -174,7 +230,7 @@ async function authenticatePlugin(app: FastifyInstance, opts: AuthenticateOption
     }
     req.caller = caller;
     req.tokenExpiresAt = claims.exp;
-  });
+  }
 }
 
 export default fp(authenticatePlugin, { name: 'parley-authenticate', dependencies: ['parley-service-kit'] });

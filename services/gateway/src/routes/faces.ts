@@ -1,15 +1,13 @@
-import { FaceEndpoints, FaceRoutes, type MediaRules } from '@parley/contracts';
-import type { BlobStore } from '@parley/kit';
+import { FaceEndpoints, FaceRoutes } from '@parley/contracts';
 import type { FastifyInstance } from 'fastify';
-import { createFaceUploads } from '../lib/face-uploads.ts';
+import type { FaceUploads } from '../lib/face-uploads.ts';
 import { registerRoute } from '../lib/route.ts';
 import { facePhotoRoutes } from './face-photos.ts';
 
 export interface FaceRoutesOptions {
   timeoutMs: number;
-  /** The scratch store (`FACE_UPLOADS_STORE`) photos pass through on their way to the face service. */
-  scratch: BlobStore;
-  rules: MediaRules;
+  /** Photos pass through the scratch store (`FACE_UPLOADS_STORE`) on their way to the face service; shared with the dialects. */
+  uploads: FaceUploads;
 }
 
 /**
@@ -35,7 +33,7 @@ export async function faceRoutes(app: FastifyInstance, opts: FaceRoutesOptions):
   });
 
   await app.register(facePhotoRoutes, {
-    uploads: createFaceUploads({ scratch: opts.scratch, rules: opts.rules }),
+    uploads: opts.uploads,
     timeoutMs: opts.timeoutMs,
     inferenceTimeoutMs: Math.max(opts.timeoutMs, FACE_INFERENCE_TIMEOUT_MS),
   });
