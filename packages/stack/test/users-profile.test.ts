@@ -126,6 +126,8 @@ describe('other people', () => {
     const page = await me.client.users.search(marigold.user.email);
     expect(page.items.map((u) => u.id)).toEqual([marigold.tokens.user.id]);
     expect(JSON.stringify(page)).not.toContain(marigold.user.email);
+    // Not even that it matched by the address (the bus tells a dialect; the canonical answer does not).
+    expect(Object.keys(page.items[0] ?? {}).sort()).toEqual(['avatarUrl', 'id', 'name']);
   });
 
   it('pages the results', async () => {

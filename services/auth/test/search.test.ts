@@ -21,14 +21,14 @@ describe('finding people', () => {
 
   it('finds "alice" for the misspelt "alise", with public fields only', async () => {
     const page = await search('alise');
-    expect(page.items[0]).toEqual({ id: alice.userId, name: 'alice', avatarUrl: null });
+    expect(page.items[0]).toEqual({ id: alice.userId, name: 'alice', avatarUrl: null, emailMatch: false });
     expect(page.items.map((u) => u.name)).not.toContain('bob');
     expect(JSON.stringify(page)).not.toContain('@');
   });
 
-  it('finds a user by exact email, case-insensitively, without showing the email', async () => {
+  it('finds a user by exact email, case-insensitively, without showing the email (only that it matched)', async () => {
     const page = await search('ALICE.private@example.test');
-    expect(page.items).toEqual([{ id: alice.userId, name: 'alice', avatarUrl: null }]);
+    expect(page.items).toEqual([{ id: alice.userId, name: 'alice', avatarUrl: null, emailMatch: true }]);
     expect((await search('alice.private@example')).items).toEqual([]);
   });
 

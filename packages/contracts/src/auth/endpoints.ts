@@ -73,14 +73,25 @@ export const AuthEndpoints = {
   ),
   verifyEmailLink: endpoint(
     'auth.verify-email.link',
-    Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), client: ClientInfo }),
+    Type.Object({
+      token: Type.String({ minLength: 1, maxLength: 200 }),
+      client: ClientInfo,
+      /** Dialects: a live link of an account confirmed meanwhile (by another link) answers 409 EMAIL_ALREADY_VERIFIED. */
+      revealVerified: Type.Optional(Type.Boolean()),
+    }),
     TokenPair,
   ),
   /** Renders nothing and spends nothing: tells the confirm page whether the link is still good. */
   inspectEmailLink: endpoint(
     'auth.verify-email.inspect',
     Type.Object({ token: Type.String({ maxLength: 200 }) }),
-    Type.Object({ valid: Type.Boolean(), email: Type.Union([Type.String(), Type.Null()]) }),
+    Type.Object({
+      valid: Type.Boolean(),
+      email: Type.Union([Type.String(), Type.Null()]),
+      /** The account's name and whether it is confirmed already (a dialect checks them before spending the link). */
+      name: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+      verified: Type.Optional(Type.Boolean()),
+    }),
     { idempotent: true },
   ),
   resendVerification: endpoint(
@@ -181,7 +192,8 @@ export const AuthEndpoints = {
   searchUsers: endpoint(
     'users.search',
     Type.Object({ caller: Caller, q: Type.String({ minLength: 1, maxLength: 100 }), ...ListQuery.properties }),
-    Page(PublicUser),
+    /** `emailMatch`: the query was exactly this user's address (the canonical route never shows it; a dialect may). */
+    Page(Type.Object({ ...PublicUser.properties, emailMatch: Type.Optional(Type.Boolean()) })),
     { idempotent: true },
   ),
   getUser: endpoint('users.get', Type.Object({ caller: Caller, id: Id }), PublicUser, { idempotent: true }),

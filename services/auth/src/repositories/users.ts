@@ -12,6 +12,8 @@ export interface SearchHit {
   name: string;
   avatarUrl: string | null;
   rank: number;
+  /** Found by its address (the query was exactly it), not by its name. */
+  emailMatch: boolean;
 }
 
 const lowerEq = (column: SQL | typeof users.name | typeof users.email, value: string): SQL =>
@@ -71,7 +73,13 @@ export const createUsersRepository = (db: Db) => ({
       else similarity(lower(${users.name}), ${needle}) + case when lower(${users.name}) like ${`${escapeLike(needle)}%`} then 1 else 0 end
     end)::real`;
     const ranked = db
-      .select({ id: users.id, name: users.name, avatarUrl: users.avatarUrl, rank: rank.as('rank') })
+      .select({
+        id: users.id,
+        name: users.name,
+        avatarUrl: users.avatarUrl,
+        rank: rank.as('rank'),
+        emailMatch: sql<boolean>`lower(${users.email}) = ${needle}`.as('email_match'),
+      })
       .from(users)
       .where(
         and(

@@ -20,12 +20,17 @@ const decodeCursor = (cursor: string): SearchCursor => {
 
 /** Other people as anyone may see them: never their email, not even when it was the search term. */
 export const createDirectory = ({ repos }: Pick<AuthDeps, 'repos'>) => ({
-  async search(q: string, limit = DEFAULT_LIMIT, cursor?: string): Promise<{ items: PublicUser[]; nextCursor: string | null }> {
+  /** `emailMatch` says which hit the query named by its exact address (for a dialect; the canonical route drops it). */
+  async search(
+    q: string,
+    limit = DEFAULT_LIMIT,
+    cursor?: string,
+  ): Promise<{ items: (PublicUser & { emailMatch: boolean })[]; nextCursor: string | null }> {
     const hits = await repos.users.search(q.trim() || q, limit + 1, cursor ? decodeCursor(cursor) : undefined);
     const page = hits.slice(0, limit);
     const last = page.at(-1);
     return {
-      items: page.map(toPublicUser),
+      items: page.map((hit) => ({ ...toPublicUser(hit), emailMatch: hit.emailMatch })),
       nextCursor: hits.length > limit && last ? encodeCursor({ rank: last.rank, id: last.id }) : null,
     };
   },

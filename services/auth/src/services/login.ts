@@ -44,7 +44,7 @@ export const createLogin = (deps: AuthDeps, tokens: Tokens) => {
       // Only now, with the password proven, may the answer say anything about the account.
       if (!user.emailVerifiedAt && !allowUnverified) {
         await failed(user, login, 'password', 'email-not-verified', client);
-        throw authError('EMAIL_NOT_VERIFIED', 'Confirm your email address first', { email: user.email });
+        throw authError('EMAIL_NOT_VERIFIED', 'Confirm your email address first', { email: user.email, name: user.name });
       }
       await throttle.reset(pair);
       if (passwords.needsRehash(user.passwordHash!)) {

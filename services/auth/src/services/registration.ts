@@ -135,7 +135,12 @@ export const createRegistration = (deps: AuthDeps, tokens: Tokens) => {
       return tokens.startSession(await markVerified(user, client), client, 'email-verification');
     },
 
-    async verifyEmailLink({ token, client }: Req<'verifyEmailLink'>): Promise<Res<'verifyEmailLink'>> {
+    async verifyEmailLink({ token, client, revealVerified }: Req<'verifyEmailLink'>): Promise<Res<'verifyEmailLink'>> {
+      if (revealVerified) {
+        const link = await repos.links.findLive(sha256(token), now());
+        const owner = link ? await repos.users.findById(link.userId) : undefined;
+        if (owner?.emailVerifiedAt) throw authError('EMAIL_ALREADY_VERIFIED', 'This address is already confirmed');
+      }
       const userId = await repos.links.use(sha256(token), now());
       const user = userId ? await repos.users.findById(userId) : undefined;
       if (!user) throw authError('LINK_INVALID', 'The link is not valid (any more)');
@@ -198,7 +203,9 @@ export const createRegistration = (deps: AuthDeps, tokens: Tokens) => {
     async inspectEmailLink({ token }: Req<'inspectEmailLink'>): Promise<Res<'inspectEmailLink'>> {
       const link = await repos.links.findLive(sha256(token), now());
       const user = link ? await repos.users.findById(link.userId) : undefined;
-      return user ? { valid: true, email: user.email } : { valid: false, email: null };
+      return user
+        ? { valid: true, email: user.email, name: user.name, verified: user.emailVerifiedAt !== null }
+        : { valid: false, email: null, name: null };
     },
 
     /** Always accepted; whether a mail goes out (and how long that takes) says nothing about the address. */
