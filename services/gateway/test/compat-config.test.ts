@@ -31,6 +31,7 @@ describe('COMPAT_DIALECTS', () => {
     expect(() => parseCompatDialects('xphoto=/a//b')).toThrow(/name=\/prefix/);
     expect(() => parseCompatDialects('xphoto=/,captcha=/')).toThrow(/captcha and xphoto are both mounted at \//);
     expect(() => parseCompatDialects('sessions=/api')).toThrow(/canonical API/);
+    expect(() => parseCompatDialects('sessions=/')).toThrow(/sessions cannot be at \//);
   });
 
   it('stops the gateway’s start with a bad value', () => {

@@ -55,6 +55,9 @@ export const parseCompatDialects = (value: string | undefined): DialectMount[] =
     const other = taken.get(prefix);
     if (other) throw new Error(`COMPAT_DIALECTS: ${other} and ${name} are both mounted at ${prefix}`);
     if (prefix === '/api' || prefix.startsWith('/api/')) throw new Error(`COMPAT_DIALECTS: ${prefix} is the canonical API's`);
+    // Its own paths are `/api/v1/auth/*`: at the root they would be the canonical API's.
+    if (name === 'sessions' && prefix === '/')
+      throw new Error('COMPAT_DIALECTS: sessions cannot be at / (its paths are /api/v1/auth/*)');
     taken.set(prefix, name);
     result.push({ name, prefix });
   }
