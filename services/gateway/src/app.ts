@@ -87,6 +87,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions): Promise<void
     timeoutMs,
     uploads,
     faceUploads,
+    blobs,
   });
 }
 

@@ -1,8 +1,9 @@
-import { AuthEndpoints, type Caller, type ClientInfo, isParleyError, type TokenPair } from '@parley/contracts';
+import { AuthEndpoints, type Caller, type ClientInfo, isParleyError, MediaEndpoints, type TokenPair } from '@parley/contracts';
+import type { BlobStore } from '@parley/kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config.ts';
 import type { FaceUploads } from '../lib/face-uploads.ts';
-import type { Uploads } from '../lib/upload.ts';
+import type { ReceivedFile, Uploads } from '../lib/upload.ts';
 import { FACE_INFERENCE_TIMEOUT_MS } from '../routes/faces.ts';
 
 /** What every dialect plugin gets: the same pipelines the canonical routes use, and where it is mounted. */
@@ -15,6 +16,8 @@ export interface DialectOptions {
   timeoutMs: number;
   uploads: Uploads;
   faceUploads: FaceUploads;
+  /** The gateway's blob store (what uploads write to and downloads stream from). */
+  blobs: BlobStore;
 }
 
 export type DialectPlugin = (app: FastifyInstance, opts: DialectOptions) => Promise<void>;
@@ -76,3 +79,22 @@ export const fieldsOf = (req: FastifyRequest): Record<string, unknown> => {
 
 /** The canonical error code of a failed call, or undefined for anything else (a bug: the dialect answers its 500). */
 export const codeOf = (err: unknown): string | undefined => (isParleyError(err) ? err.code : undefined);
+
+/**
+ * Bytes a dialect received and then refused (a form whose room id came after the file and named no room of the
+ * caller's): made the caller's own upload and deleted again, so the media service removes them as it removes any
+ * deleted upload (unless another media holds the same bytes).
+ */
+export const discardUpload = async (
+  app: FastifyInstance,
+  req: FastifyRequest,
+  caller: Caller,
+  file: ReceivedFile,
+  timeoutMs: number,
+): Promise<void> => {
+  const { bus } = app.parley;
+  await bus
+    .request(MediaEndpoints.register, { ...file, caller }, { timeoutMs })
+    .then((media) => bus.request(MediaEndpoints.delete, { caller, mediaId: media.id }, { timeoutMs }))
+    .catch((err: unknown) => req.log.warn({ err, sha256: file.sha256 }, 'compat: refused upload left in the store'));
+};

@@ -75,10 +75,19 @@ export const createAttachFlow = (app: FastifyInstance, timeoutMs: number) => {
     }
   };
 
-  /** `register` then `post`: the file (already received after `admit`) as the room's media and a message carrying it. */
-  const attach = async (req: FastifyRequest, caller: Caller, roomId: string, file: ReceivedFile, text = '') => {
+  /**
+   * `register` then `post`: the file (already received after `admit`) as the room's media and a message carrying
+   * it, its text given or made from the media (a dialect's download URL names the media's id).
+   */
+  const attach = async (
+    req: FastifyRequest,
+    caller: Caller,
+    roomId: string,
+    file: ReceivedFile,
+    text: string | ((media: MediaObject) => string) = '',
+  ) => {
     const media = await register(caller, roomId, file);
-    const message = await post(req, caller, roomId, media, text);
+    const message = await post(req, caller, roomId, media, typeof text === 'function' ? text(media) : text);
     return { message, media };
   };
 

@@ -4,7 +4,7 @@ import type { BlobStore } from '@parley/kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { drainRequest } from './drain.ts';
 import { sanitizeFilename } from './filename.ts';
-import { SNIFF_BYTES, typeFor } from './sniff.ts';
+import { SNIFF_BYTES, sniffType, typeFor } from './sniff.ts';
 
 export interface ReceivedFile {
   kind: MediaKind;
@@ -29,6 +29,17 @@ export interface ReceiveOptions {
   fields?: readonly string[];
   /** How many files one form may hold (default 1); they are stored in form order. */
   maxFiles?: number;
+  /**
+   * The kind decided from each file's sniffed type and first bytes, when the form does not name one (a dialect
+   * storing whatever a chat may carry); throw a ParleyError to refuse the file before a byte is stored.
+   */
+  kindFor?: (contentType: string, head: Buffer) => MediaKind;
+  /** Runs with the fields read so far, before each file's bytes are read: refuse there what can be refused early. */
+  beforeFile?: (fields: Record<string, string>) => Promise<void>;
+  /** Keep reading fields after the last file (a form that puts them there); by default the form ends at it. */
+  fieldsAfterFile?: boolean;
+  /** Given each stored file of a form that then fails (a bad field after it), to drop what no one will register. */
+  discard?: (file: ReceivedFile) => Promise<void>;
 }
 
 export interface ReceivedForm {
@@ -72,11 +83,17 @@ export const createUploads = (deps: { blobs: BlobStore; rules: MediaRules }): Up
     };
   };
 
-  const storeFile = async (part: MultipartFile, kind: MediaKind, limit?: ReceiveOptions['limit']): Promise<ReceivedFile> => {
-    const effective = rulesFor(kind, limit);
-    const { maxBytes } = effective[kind];
+  const storeFile = async (
+    part: MultipartFile,
+    named: MediaKind | undefined,
+    options: Pick<ReceiveOptions, 'limit' | 'kindFor'>,
+  ): Promise<ReceivedFile> => {
     const chunks = part.file[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const head = await readHead(chunks);
+    const kind = named ?? options.kindFor?.(await sniffType(head), head);
+    if (!kind) throw badForm('Name the `kind` (a form field before the file, or `?kind=`)');
+    const effective = rulesFor(kind, options.limit);
+    const { maxBytes } = effective[kind];
     const contentType = await typeFor(effective, kind, head);
     try {
       const stored = await blobs.put(prepend(head, chunks), { maxBytes });
@@ -116,18 +133,20 @@ export const createUploads = (deps: { blobs: BlobStore; rules: MediaRules }): Up
         }
         current = part;
         if (!fileFields.includes(part.fieldname)) throw badForm(`The form’s file part must be named ${named}`);
-        if (!kind) throw badForm('Name the `kind` (a form field before the file, or `?kind=`)');
-        files.push(await storeFile(part, kind, options.limit));
+        if (!kind && !options.kindFor) throw badForm('Name the `kind` (a form field before the file, or `?kind=`)');
+        await options.beforeFile?.(fields);
+        files.push(await storeFile(part, kind, options));
         current = undefined;
-        if (files.length === maxFiles && maxFiles === 1) break;
+        if (files.length === maxFiles && maxFiles === 1 && !options.fieldsAfterFile) break;
       }
-      if (files.length === 0 || !kind) throw badForm(`The form has no ${named} part`);
+      if (files.length === 0) throw badForm(`The form has no ${named} part`);
       // Whatever follows the file (a closing boundary, or junk) is read within bounds.
       drainRequest(req, reply);
       return { files, fields };
     } catch (err) {
       current?.file.destroy();
       drainRequest(req, reply);
+      if (options.discard) for (const file of files) await options.discard(file);
       throw asClientError(err, maxFiles);
     }
   };

@@ -7,7 +7,7 @@ import { createAttachFlow } from '../../lib/attach.ts';
 import { clientInfo } from '../../lib/client-info.ts';
 import type { ReceivedFile } from '../../lib/upload.ts';
 import { uploadRouteOptions } from '../../lib/upload-route.ts';
-import { callOptions, type DialectOptions, sessionTokenFor, text } from '../kit.ts';
+import { callOptions, type DialectOptions, discardUpload, sessionTokenFor, text } from '../kit.ts';
 import { errorHandler, Info, Refusal, refuse, succeed, translate } from './envelope.ts';
 import * as field from './fields.ts';
 
@@ -16,12 +16,6 @@ const AUTHORIZATION = /^\s*(?:(?:Bearer|JWT|Token)\s+)?(\S+)\s*$/i;
 
 /** Room and user ids are at most this long; anything longer is no room of ours. */
 const ID_MAX = 64;
-
-/**
- * No room has this id. Bytes received for a request that is then refused (no `id`, someone else's `id`) are
- * registered into it: the media service refuses, and refused bytes are deleted from the store (nothing lingers).
- */
-const NO_ROOM = '-';
 
 const JSON_PATHS = ['/register', '/login', '/change_name', '/change_password', '/change_email'] as const;
 
@@ -225,14 +219,8 @@ export default async function groupchat(app: FastifyInstance, opts: DialectOptio
     throw refuse(-2, Info.verifyEmail);
   });
 
-  /** Received bytes of a refused request: registered into no room, which the media service refuses and deletes. */
-  const discard = async (req: FastifyRequest, caller: Caller, file: ReceivedFile): Promise<void> => {
-    await bus.request(MediaEndpoints.register, { ...file, caller, roomId: NO_ROOM }, call).then(
-      (media) => bus.request(MediaEndpoints.delete, { caller, mediaId: media.id }, call),
-      () => undefined,
-    );
-    req.log.debug({ sha256: file.sha256 }, 'groupchat: refused upload discarded');
-  };
+  const discard = (req: FastifyRequest, caller: Caller, file: ReceivedFile) =>
+    discardUpload(app, req, caller, file, opts.timeoutMs);
 
   /** The upload pipeline's refusals in the document's words for this file. */
   const uploadRefusals = (label: string, typeMessage: boolean) => {
