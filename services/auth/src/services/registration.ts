@@ -80,21 +80,26 @@ export const createRegistration = (deps: AuthDeps, tokens: Tokens) => {
     });
   };
 
+  /** A new account's row (not stored yet), once its password passes the strength rule. */
+  const newAccount = async (name: string, email: string, password: string, confirmed: boolean): Promise<User> => {
+    assertStrongPassword(password, { name, email });
+    const at = now();
+    return {
+      id: randomUUID(),
+      name,
+      email,
+      passwordHash: await passwords.hash(password),
+      emailVerifiedAt: confirmed ? at : null,
+      avatarUrl: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+  };
+
   return {
     async register(req: Req<'register'>): Promise<Res<'register'>> {
       const { name, email, password, verify = 'code', client } = req;
-      assertStrongPassword(password, { name, email });
-      const at = now();
-      const user: User = {
-        id: randomUUID(),
-        name,
-        email,
-        passwordHash: await passwords.hash(password),
-        emailVerifiedAt: null,
-        avatarUrl: null,
-        createdAt: at,
-        updatedAt: at,
-      };
+      const user = await newAccount(name, email, password, false);
       const verification = await verificationMail(user, verify, req);
       // The account and its event together: if the event cannot be stored, no account is left behind.
       await deps.transaction(async (tx) => {
@@ -178,18 +183,7 @@ export const createRegistration = (deps: AuthDeps, tokens: Tokens) => {
         await throttle.fail(key, FailureLimits.codeVerify);
         throw authError('CODE_INVALID', 'The code is wrong or has expired');
       }
-      assertStrongPassword(password, { name, email });
-      const at = now();
-      const user: User = {
-        id: randomUUID(),
-        name,
-        email,
-        passwordHash: await passwords.hash(password),
-        emailVerifiedAt: at,
-        avatarUrl: null,
-        createdAt: at,
-        updatedAt: at,
-      };
+      const user = await newAccount(name, email, password, true);
       await deps.transaction(async (tx) => {
         await tx.users.insert(user).catch(mapUserConflict);
         await tx.signupCodes.delete(address);
