@@ -48,5 +48,11 @@ describe('dialects mounted where COMPAT_DIALECTS says', () => {
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect((await get(`${ms.stack.url}/nowhere`)).body).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    // The OpenAPI document describes the canonical API only; the dialects' pages in docs/compat are theirs.
+    const paths = Object.keys((await get(`${ms.stack.url}/openapi.json`)).body.paths);
+    expect(paths).toContain('/api/v1/auth/login');
+    for (const dialectPath of ['/signup', '/signin', '/images-db', '/legacy/api/v1/auth/login']) {
+      expect(paths).not.toContain(dialectPath);
+    }
   });
 });
