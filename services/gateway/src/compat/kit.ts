@@ -98,3 +98,64 @@ export const discardUpload = async (
     .then((media) => bus.request(MediaEndpoints.delete, { caller, mediaId: media.id }, { timeoutMs }))
     .catch((err: unknown) => req.log.warn({ err, sha256: file.sha256 }, 'compat: refused upload left in the store'));
 };
+
+/** Seconds a client is told to wait when the failure names none. */
+export const RETRY_AFTER_SECONDS = 5;
+
+const TOKEN_CODES = ['UNAUTHORIZED', 'TOKEN_INVALID', 'SESSION_INVALID', 'SESSION_EXPIRED'] as const;
+export type TokenFailure = (typeof TOKEN_CODES)[number];
+
+/**
+ * What went wrong, as every dialect's error handler needs to know it; each words it in its own envelope.
+ * `token`: no, a bad or an ended token. `rate-limited` / `unavailable`: keep their meaning (429 / 503, with
+ * Retry-After). `bad-body`: Fastify refused the body before any route ran. `client`: any other 4xx, with the
+ * canonical code and detail. `unexpected`: a 5xx or a bug, to be logged.
+ */
+export type Failure =
+  | { kind: 'token'; code: TokenFailure; message: string }
+  | { kind: 'rate-limited'; retryAfter: number }
+  | { kind: 'unavailable'; retryAfter: number }
+  | { kind: 'bad-body'; reason: 'json' | 'too-large' | 'content-type' }
+  | { kind: 'client'; status: number; code: string | undefined; message: string }
+  | { kind: 'unexpected'; status: number; code: string | undefined; message: string };
+
+export const failureOf = (err: unknown): Failure => {
+  const e = (err ?? {}) as { code?: unknown; statusCode?: unknown; extra?: Record<string, unknown> };
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const canonical = isParleyError(err);
+  const status = canonical ? err.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
+  const message = err instanceof Error ? err.message : String(err);
+  const after = e.extra?.retryAfter;
+  const retryAfter = typeof after === 'number' && Number.isFinite(after) && after > 0 ? Math.ceil(after) : RETRY_AFTER_SECONDS;
+  if ((TOKEN_CODES as readonly (string | undefined)[]).includes(code))
+    return { kind: 'token', code: code as TokenFailure, message };
+  if (code === 'TOO_MANY_ATTEMPTS' || code === 'TOO_MANY_REQUESTS' || status === 429) return { kind: 'rate-limited', retryAfter };
+  if (code === 'SERVICE_UNAVAILABLE' || code === 'UPSTREAM_TIMEOUT' || status === 503 || status === 504) {
+    return { kind: 'unavailable', retryAfter };
+  }
+  if (!canonical) {
+    if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+      return { kind: 'bad-body', reason: 'json' };
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) return { kind: 'bad-body', reason: 'too-large' };
+    if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { kind: 'bad-body', reason: 'content-type' };
+  }
+  return status >= 400 && status < 500
+    ? { kind: 'client', status, code, message }
+    : { kind: 'unexpected', status, code, message };
+};
+
+/**
+ * The token of `Authorization: <scheme> <token>` for one of `schemes` (default `Bearer`, any case); with `bare`, also a
+ * header holding only the token. Undefined when there is none.
+ */
+export const bearerToken = (
+  req: FastifyRequest,
+  options: { schemes?: readonly string[]; bare?: boolean } = {},
+): string | undefined => {
+  const parts = req.headers.authorization?.trim().split(/\s+/) ?? [];
+  const [first, second] = parts;
+  if (!first) return undefined;
+  if (parts.length === 1) return options.bare ? first : undefined;
+  const schemes = (options.schemes ?? ['Bearer']).map((s) => s.toLowerCase());
+  return parts.length === 2 && schemes.includes(first.toLowerCase()) ? second : undefined;
+};

@@ -19,15 +19,24 @@ import { sanitizeFilename } from '../../lib/filename.ts';
 import { sendMedia } from '../../lib/serve-media.ts';
 import type { ReceivedFile } from '../../lib/upload.ts';
 import { uploadRouteOptions } from '../../lib/upload-route.ts';
-import { callOptions, codeOf, type DialectOptions, discardUpload, endSession, sessionTokenFor, text } from '../kit.ts';
+import {
+  bearerToken,
+  callOptions,
+  codeOf,
+  type DialectOptions,
+  discardUpload,
+  endSession,
+  failureOf,
+  RETRY_AFTER_SECONDS,
+  sessionTokenFor,
+  text,
+} from '../kit.ts';
 import { answer, error, Messages, ok, Refusal, refuse } from './envelope.ts';
 import { chatKind, UploadFields, type UploadFormFields } from './upload.ts';
 
 /** The login cookie: the session token of the canonical session the login started. */
 export const SESSION_COOKIE = 'parley_session';
 
-const BEARER = /^Bearer +(\S+) *$/i;
-const DEFAULT_RETRY_AFTER_SECONDS = 5;
 /** `/upload/<filename>`: the media id, then anything after a dot (the extension the pushed URL carries). */
 const FILENAME = /^([A-Za-z0-9_-]{1,64})(?:\.[^/]*)?$/;
 
@@ -57,8 +66,7 @@ export default async function captcha(app: FastifyInstance, opts: DialectOptions
 
   /** The session token a request carries: `Authorization: Bearer`, else the login cookie. */
   const tokenOf = (req: FastifyRequest): string | undefined => {
-    const header = req.headers.authorization;
-    const fromHeader = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
+    const fromHeader = bearerToken(req);
     if (fromHeader) return fromHeader;
     const fromCookie = req.cookies[SESSION_COOKIE];
     return fromCookie ? fromCookie : undefined;
@@ -71,7 +79,7 @@ export default async function captcha(app: FastifyInstance, opts: DialectOptions
     try {
       return await app.authenticateToken(req, token);
     } catch (err) {
-      if (isOutage(err)) throw err;
+      if (failureOf(err).kind === 'unavailable') throw err;
       return undefined;
     }
   };
@@ -282,29 +290,26 @@ export default async function captcha(app: FastifyInstance, opts: DialectOptions
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof Refusal) return answer(reply, err.body, err.httpStatus);
-    const code = codeOf(err);
-    if (code === 'TOO_MANY_ATTEMPTS') {
-      const seconds = retryAfterOf(isParleyError(err) ? err.extra : undefined);
-      reply.header('retry-after', String(seconds));
-      return answer(reply, error(`Too many attempts. Try again in ${seconds} seconds.`), 429);
+    const failure = failureOf(err);
+    switch (failure.kind) {
+      case 'rate-limited':
+        reply.header('retry-after', String(failure.retryAfter));
+        return answer(reply, error(`Too many attempts. Try again in ${failure.retryAfter} seconds.`), 429);
+      case 'unavailable':
+        reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+        return answer(reply, error(Messages.unavailable), 503);
+      case 'unexpected':
+        req.log.error({ err }, 'captcha: unexpected failure');
+        return answer(reply, error(Messages.serverError), 500);
     }
-    if (isOutage(err)) {
-      reply.header('retry-after', String(DEFAULT_RETRY_AFTER_SECONDS));
-      return answer(reply, error(Messages.unavailable), 503);
+    // The client's fault (a bad body, a refused file, a media it may not read): the route's own failure answer.
+    const route = routeOf(req);
+    if (route === 'download') {
+      if (failure.kind === 'client' && failure.status === 416) return answer(reply, error(Messages.rangeNotSatisfiable), 416);
+      return answer(reply, error(Messages.fileMissing), 404);
     }
-    const status = isParleyError(err) ? err.status : ((err as { statusCode?: number }).statusCode ?? 500);
-    if (status >= 400 && status < 500) {
-      // The client's fault (a bad body, a refused file, a media it may not read): the route's own failure answer.
-      const route = routeOf(req);
-      if (route === 'download') {
-        if (status === 416) return answer(reply, error(Messages.rangeNotSatisfiable), 416);
-        return answer(reply, error(Messages.fileMissing), 404);
-      }
-      if (route === 'upload') return answer(reply, error(Messages.fileFailed));
-      return answer(reply, error(Messages.argumentsMismatch));
-    }
-    req.log.error({ err }, 'captcha: unexpected failure');
-    return answer(reply, error(Messages.serverError), 500);
+    if (route === 'upload') return answer(reply, error(Messages.fileFailed));
+    return answer(reply, error(Messages.argumentsMismatch));
   });
 
   // Fastify allows one not-found handler at the root, and the canonical API has it there.
@@ -314,16 +319,6 @@ export default async function captcha(app: FastifyInstance, opts: DialectOptions
 }
 
 const present = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
-
-const isOutage = (err: unknown): boolean => {
-  const code = codeOf(err);
-  return code === 'SERVICE_UNAVAILABLE' || code === 'UPSTREAM_TIMEOUT';
-};
-
-const retryAfterOf = (extra: Record<string, unknown> | undefined): number => {
-  const value = extra?.retryAfter;
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.ceil(value) : DEFAULT_RETRY_AFTER_SECONDS;
-};
 
 const routeOf = (req: FastifyRequest): 'upload' | 'download' | 'auth' => {
   const url = req.routeOptions.url ?? '';

@@ -1,5 +1,6 @@
 import { isParleyError } from '@parley/contracts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { type Failure, failureOf, RETRY_AFTER_SECONDS } from '../kit.ts';
 
 /**
  * The `groupchat` document's envelope: `{code, info, ...}`. Success is HTTP 200 with code 0 and info
@@ -47,41 +48,29 @@ export class Refusal extends Error {
 
 export const refuse = (code: -1 | -2, info: string): Refusal => new Refusal(code, info);
 
-const DEFAULT_RETRY_AFTER_SECONDS = 5;
-
-const TOKEN_CODES = new Set(['UNAUTHORIZED', 'TOKEN_INVALID', 'SESSION_INVALID', 'SESSION_EXPIRED']);
-
-/** A canonical failure no route translated itself, in this envelope. */
-export const fromParley = (err: { code: string; status: number; message: string; extra?: Record<string, unknown> }): Refusal => {
-  if (TOKEN_CODES.has(err.code)) return refuse(-2, Info.badToken);
-  if (err.code === 'TOO_MANY_ATTEMPTS' || err.status === 429) {
-    const after = err.extra?.retryAfter;
-    const seconds = typeof after === 'number' && after > 0 ? Math.ceil(after) : DEFAULT_RETRY_AFTER_SECONDS;
-    return new Refusal(-3, Info.tooManyAttempts, 429, seconds);
-  }
-  if (err.code === 'SERVICE_UNAVAILABLE' || err.code === 'UPSTREAM_TIMEOUT' || err.status === 503 || err.status === 504) {
-    return new Refusal(-3, Info.unavailable, 503, DEFAULT_RETRY_AFTER_SECONDS);
-  }
-  if (err.status >= 500) return new Refusal(-3, Info.serverError, 500);
-  return refuse(-1, err.message);
-};
-
-/** Fastify's own refusals (the body parsers') in this envelope. */
-const fromFastify = (err: FastifyError): Refusal | undefined => {
-  const status = err.statusCode ?? 500;
-  if (status < 400 || status >= 500) return undefined;
-  switch (err.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return refuse(-1, 'Invalid JSON body');
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return refuse(-1, 'Request body too large');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return refuse(-1, 'Unsupported Content-Type: send JSON, a urlencoded form or multipart/form-data');
-    default:
-      return refuse(-1, status === 413 ? 'Request body too large' : err.message || 'Bad request');
+/** A failure no route translated itself, in this envelope. */
+const refusalFor = (failure: Failure): Refusal => {
+  switch (failure.kind) {
+    case 'token':
+      return refuse(-2, Info.badToken);
+    case 'rate-limited':
+      return new Refusal(-3, Info.tooManyAttempts, 429, failure.retryAfter);
+    case 'unavailable':
+      return new Refusal(-3, Info.unavailable, 503, RETRY_AFTER_SECONDS);
+    case 'bad-body':
+      return refuse(-1, BadBody[failure.reason]);
+    case 'client':
+      return refuse(-1, failure.message || 'Bad request');
+    case 'unexpected':
+      return new Refusal(-3, Info.serverError, 500);
   }
 };
+
+const BadBody = {
+  json: 'Invalid JSON body',
+  'too-large': 'Request body too large',
+  'content-type': 'Unsupported Content-Type: send JSON, a urlencoded form or multipart/form-data',
+} as const;
 
 export const sendRefusal = (reply: FastifyReply, r: Refusal): FastifyReply => {
   if (r.retryAfter !== undefined) reply.header('retry-after', String(r.retryAfter));
@@ -91,14 +80,12 @@ export const sendRefusal = (reply: FastifyReply, r: Refusal): FastifyReply => {
 /** Every failure under the mount leaves in the envelope; a truly unexpected one is logged and is a 500. */
 export const errorHandler = (err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
   if (err instanceof Refusal) return sendRefusal(reply, err);
-  if (isParleyError(err)) {
-    if (err.status >= 500) req.log.warn({ code: err.code, detail: err.message }, 'groupchat: upstream failure');
-    return sendRefusal(reply, fromParley(err));
+  const failure = failureOf(err);
+  if (failure.kind === 'unexpected') {
+    if (isParleyError(err)) req.log.warn({ code: err.code, detail: err.message }, 'groupchat: upstream failure');
+    else req.log.error({ err }, 'groupchat: unhandled error');
   }
-  const client = fromFastify(err);
-  if (client) return sendRefusal(reply, client);
-  req.log.error({ err }, 'groupchat: unhandled error');
-  return sendRefusal(reply, new Refusal(-3, Info.serverError, 500));
+  return sendRefusal(reply, refusalFor(failure));
 };
 
 /** `{code: 0, info: "Succeed", ...extra}`, HTTP 200. */

@@ -7,12 +7,12 @@ import { createAttachFlow } from '../../lib/attach.ts';
 import { clientInfo } from '../../lib/client-info.ts';
 import type { ReceivedFile } from '../../lib/upload.ts';
 import { uploadRouteOptions } from '../../lib/upload-route.ts';
-import { callOptions, type DialectOptions, discardUpload, sessionTokenFor, text } from '../kit.ts';
+import { bearerToken, callOptions, type DialectOptions, discardUpload, sessionTokenFor, text } from '../kit.ts';
 import { errorHandler, Info, Refusal, refuse, succeed, translate } from './envelope.ts';
 import * as field from './fields.ts';
 
 /** Where a token may be: `Authorization: Bearer <token>`, `JWT <token>`, `Token <token>`, or the bare token. */
-const AUTHORIZATION = /^\s*(?:(?:Bearer|JWT|Token)\s+)?(\S+)\s*$/i;
+const TOKEN_SCHEMES = ['Bearer', 'JWT', 'Token'];
 
 /** Room and user ids are at most this long; anything longer is no room of ours. */
 const ID_MAX = 64;
@@ -62,8 +62,7 @@ export default async function groupchat(app: FastifyInstance, opts: DialectOptio
 
   /** onRequest: the token before a byte of the body is read; "Invalid or expired JWT" when none, a bad one or an ended session. */
   const authenticate = async (req: FastifyRequest): Promise<void> => {
-    const header = req.headers.authorization;
-    const token = typeof header === 'string' ? AUTHORIZATION.exec(header)?.[1] : undefined;
+    const token = bearerToken(req, { schemes: TOKEN_SCHEMES, bare: true });
     if (!token) throw refuse(-2, Info.badToken);
     await app.authenticateToken(req, token);
   };

@@ -3,7 +3,17 @@ import { AuthEndpoints, type Caller, isParleyError, type ParleyError } from '@pa
 import { runWithContext } from '@parley/kit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientInfo } from '../../lib/client-info.ts';
-import { callOptions, type DialectOptions, endSession, fieldsOf, sessionTokenFor, text } from '../kit.ts';
+import {
+  callOptions,
+  type DialectOptions,
+  endSession,
+  type Failure,
+  failureOf,
+  fieldsOf,
+  RETRY_AFTER_SECONDS,
+  sessionTokenFor,
+  text,
+} from '../kit.ts';
 
 /**
  * The `sessions` dialect (../shared/seeds/002): `/api/v1/auth/{register,login,logout,sessioncheck}` under its
@@ -55,7 +65,6 @@ class Failed extends Error {
   }
 }
 
-const RETRY_AFTER_SECONDS = 5;
 const OTHER_METHODS = ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 const success = (req: FastifyRequest, data: Record<string, unknown>) => ({
@@ -98,23 +107,31 @@ const required = <K extends string>(
   return out;
 };
 
-/** The canonical failures every route shares: rate limits (429) and outages (503) keep their meaning. */
-const sharedFailure = (err: unknown): Failed | undefined => {
-  if (!isParleyError(err)) return undefined;
-  if (err.code === 'TOO_MANY_ATTEMPTS' || err.code === 'TOO_MANY_REQUESTS' || err.status === 429) {
-    const wait = retryAfterOf(err);
-    return new Failed(`too many attempts, please try again in ${wait} seconds`, 429, wait);
+/** A failure no route translated itself: rate limits (429) and outages (503) keep their meaning; the rest is Failed. */
+const failedFor = (failure: Failure): Failed => {
+  switch (failure.kind) {
+    case 'rate-limited':
+      return new Failed(`too many attempts, please try again in ${failure.retryAfter} seconds`, 429, failure.retryAfter);
+    case 'unavailable':
+      return new Failed(Messages.unavailable, 503, RETRY_AFTER_SECONDS);
+    case 'bad-body':
+      return new Failed(
+        failure.reason === 'json'
+          ? Messages.badJson
+          : failure.reason === 'too-large'
+            ? Messages.bodyTooLarge
+            : Messages.badContentType,
+      );
+    case 'token':
+    case 'client':
+      return new Failed(failure.message);
+    case 'unexpected':
+      return new Failed(Messages.serverError, 500);
   }
-  if (err.code === 'SERVICE_UNAVAILABLE' || err.code === 'UPSTREAM_TIMEOUT' || err.status === 503 || err.status === 504) {
-    return new Failed(Messages.unavailable, 503, RETRY_AFTER_SECONDS);
-  }
-  return undefined;
 };
 
-const retryAfterOf = (err: ParleyError): number => {
-  const value = err.extra?.retryAfter;
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.ceil(value) : RETRY_AFTER_SECONDS;
-};
+/** A token (or its session) the canonical side refused, as opposed to a rate limit, an outage or a bug. */
+const refusedToken = (err: unknown): boolean => ['token', 'client'].includes(failureOf(err).kind);
 
 /** Which field a canonical VALIDATION_FAILED names (`/name`, `/email`, `/password`). */
 const invalidFields = (err: ParleyError): string[] => {
@@ -162,21 +179,12 @@ export default async function sessionsDialect(app: FastifyInstance, opts: Dialec
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
     if (err instanceof Failed) return send(req, reply, err);
-    const shared = sharedFailure(err);
-    if (shared) return send(req, reply, shared);
-    if (isParleyError(err)) {
-      if (err.status < 500) return send(req, reply, new Failed(err.message));
-      req.log.warn({ code: err.code, detail: err.message }, 'sessions dialect: upstream failure');
-      return send(req, reply, new Failed(Messages.serverError, 500));
+    const failure = failureOf(err);
+    if (failure.kind === 'unexpected') {
+      if (isParleyError(err)) req.log.warn({ code: err.code, detail: err.message }, 'sessions dialect: upstream failure');
+      else req.log.error({ err }, 'sessions dialect: unhandled error');
     }
-    const code = (err as FastifyError).code;
-    const status = (err as FastifyError).statusCode ?? 500;
-    if (code === 'FST_ERR_CTP_INVALID_JSON_BODY') return send(req, reply, new Failed(Messages.badJson));
-    if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(req, reply, new Failed(Messages.badContentType));
-    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) return send(req, reply, new Failed(Messages.bodyTooLarge));
-    if (status >= 400 && status < 500) return send(req, reply, new Failed(err.message));
-    req.log.error({ err }, 'sessions dialect: unhandled error');
-    return send(req, reply, new Failed(Messages.serverError, 500));
+    return send(req, reply, failedFor(failure));
   });
 
   app.setNotFoundHandler((req, reply) =>
@@ -224,9 +232,7 @@ export default async function sessionsDialect(app: FastifyInstance, opts: Dialec
       return caller;
     } catch (err) {
       if (err instanceof Failed) throw err;
-      const shared = sharedFailure(err);
-      if (shared) throw shared;
-      if (isParleyError(err) && err.status < 500) throw new Failed(Messages.noSession);
+      if (refusedToken(err)) throw new Failed(Messages.noSession);
       throw err;
     }
   };
@@ -279,7 +285,7 @@ export default async function sessionsDialect(app: FastifyInstance, opts: Dialec
       await endSession(app, req, caller, opts.timeoutMs);
     } catch (err) {
       // Ended by someone else in between: there is no such session any more.
-      if (isParleyError(err) && err.status < 500 && !sharedFailure(err)) throw new Failed(Messages.noSession);
+      if (refusedToken(err)) throw new Failed(Messages.noSession);
       throw err;
     }
     return { message: Messages.sessionDeleted };

@@ -14,7 +14,18 @@ import { runWithContext } from '@parley/kit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientInfo } from '../../lib/client-info.ts';
 import { uploadRouteOptions } from '../../lib/upload-route.ts';
-import { callOptions, codeOf, type DialectOptions, endSession, fieldsOf, sessionTokenFor, text } from '../kit.ts';
+import {
+  bearerToken,
+  callOptions,
+  codeOf,
+  type DialectOptions,
+  endSession,
+  type Failure,
+  failureOf,
+  fieldsOf,
+  sessionTokenFor,
+  text,
+} from '../kit.ts';
 
 /**
  * The `xphoto` dialect (../shared/seeds/004): `/signup` → mailed link → `/active_account` → `/signin` (username or
@@ -103,52 +114,30 @@ const IMAGE_FIELDS = ['file', 'files', 'image', 'images'] as const;
 const IMAGES_PER_UPLOAD = 10;
 /** The one face identity per user the document's single library maps to. */
 const IDENTITY_NAME = 'xphoto';
-const BEARER = /^Bearer +(\S+) *$/i;
-const DEFAULT_RETRY_AFTER = 5;
-
-const retryAfterOf = (err: ParleyError): number => {
-  const value = err.extra?.retryAfter;
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.ceil(value) : DEFAULT_RETRY_AFTER;
-};
-
-/** Every canonical failure the routes did not translate themselves: auth, rate limits, outages, the rest. */
-const translate = (err: ParleyError): Refusal => {
-  switch (err.code) {
-    case 'UNAUTHORIZED':
-      return refuse(401, M.noToken);
-    case 'TOKEN_INVALID':
-      return refuse(401, M.badToken);
-    case 'SESSION_INVALID':
-    case 'SESSION_EXPIRED':
-      return refuse(401, M.sessionEnded);
-    case 'TOO_MANY_ATTEMPTS':
-    case 'TOO_MANY_REQUESTS': {
-      const seconds = retryAfterOf(err);
-      return refuse(429, M.tooMany(seconds), seconds);
-    }
-    case 'SERVICE_UNAVAILABLE':
-    case 'UPSTREAM_TIMEOUT':
-      return refuse(503, M.unavailable, retryAfterOf(err));
-    default:
-      // A client error the route did not expect still says what was wrong; anything else is the document's 500.
-      return err.status >= 400 && err.status < 500 ? refuse(err.status, err.message) : refuse(500, M.serverError);
+/** Every failure the routes did not translate themselves, in the dialect's envelope. */
+const refusalFor = (failure: Failure): Refusal => {
+  switch (failure.kind) {
+    case 'token':
+      return refuse(
+        401,
+        failure.code === 'UNAUTHORIZED' ? M.noToken : failure.code === 'TOKEN_INVALID' ? M.badToken : M.sessionEnded,
+      );
+    case 'rate-limited':
+      return refuse(429, M.tooMany(failure.retryAfter), failure.retryAfter);
+    case 'unavailable':
+      return refuse(503, M.unavailable, failure.retryAfter);
+    case 'bad-body':
+      return failure.reason === 'json'
+        ? refuse(400, M.badJson)
+        : failure.reason === 'too-large'
+          ? refuse(413, M.bodyTooLarge)
+          : refuse(415, M.badContentType);
+    case 'client':
+      // A client error the route did not expect still says what was wrong.
+      return refuse(failure.status, failure.message);
+    case 'unexpected':
+      return refuse(500, M.serverError);
   }
-};
-
-/** Fastify's own refusals of a request (before any handler ran), in the dialect's envelope. */
-const fastifyRefusal = (err: FastifyError): Refusal | undefined => {
-  switch (err.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return refuse(400, M.badJson);
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return refuse(413, M.bodyTooLarge);
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return refuse(415, M.badContentType);
-  }
-  const status = err.statusCode ?? 500;
-  if (status >= 400 && status < 500) return refuse(status, err.message);
-  return undefined;
 };
 
 const send = (reply: FastifyReply, answer: Refusal): FastifyReply => {
@@ -170,15 +159,12 @@ export default async function xphoto(app: FastifyInstance, opts: DialectOptions)
 
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof Refusal) return send(reply, err);
-    if (isParleyError(err)) {
-      const answer = translate(err);
-      if (answer.status >= 500) req.log.warn({ code: err.code, detail: err.message }, 'xphoto: upstream failure');
-      return send(reply, answer);
+    const failure = failureOf(err);
+    if (failure.kind === 'unexpected') {
+      if (isParleyError(err)) req.log.warn({ code: err.code, detail: err.message }, 'xphoto: upstream failure');
+      else req.log.error({ err }, 'xphoto: unhandled error');
     }
-    const answer = fastifyRefusal(err);
-    if (answer) return send(reply, answer);
-    req.log.error({ err }, 'xphoto: unhandled error');
-    return send(reply, refuse(500, M.serverError));
+    return send(reply, refusalFor(failure));
   });
   if (opts.mount !== '/') {
     app.setNotFoundHandler((req, reply) => send(reply, refuse(404, M.noRoute(req.method, req.url.split('?')[0] ?? ''))));
@@ -186,9 +172,7 @@ export default async function xphoto(app: FastifyInstance, opts: DialectOptions)
 
   /** The document's header, `Authorization: 'Bearer ' + JWTToken`: sets `req.caller` or refuses with 401. */
   const authenticate = async (req: FastifyRequest): Promise<void> => {
-    const header = req.headers.authorization;
-    if (typeof header !== 'string' || header.trim() === '') throw refuse(401, M.noToken);
-    const token = BEARER.exec(header)?.[1];
+    const token = bearerToken(req);
     if (token === undefined) throw refuse(401, M.noToken);
     await app.authenticateToken(req, token);
   };
