@@ -36,6 +36,8 @@ export interface FaceUploads {
   receiveOne(req: FastifyRequest, reply: FastifyReply, field?: string): Promise<UploadedPhoto>;
   /** Deletes the photos' bytes once no request of this gateway holds them any more. */
   release(photos: readonly UploadedPhoto[]): Promise<void>;
+  /** Runs `use` on the stored photos, then releases them whatever the outcome: photos are never kept. */
+  using<T>(req: FastifyRequest, photos: UploadedPhoto[], use: () => Promise<T>): Promise<T>;
 }
 
 // No fields are expected; one more file than allowed is how busboy tells "too many".
@@ -125,7 +127,17 @@ export const createFaceUploads = (deps: { scratch: BlobStore; rules: MediaRules 
     return { sha256: file.sha256, size: file.size, filename: file.filename };
   };
 
-  return { receiveMany, receiveOne, release };
+  const using = async <T>(req: FastifyRequest, photos: UploadedPhoto[], use: () => Promise<T>): Promise<T> => {
+    try {
+      return await use();
+    } finally {
+      await release(photos).catch((err: unknown) => {
+        req.log.warn({ err, photos: photos.map((p) => p.sha256) }, 'faces: scratch photos left behind');
+      });
+    }
+  };
+
+  return { receiveMany, receiveOne, release, using };
 };
 
 const notAnImage = (type: string): string =>

@@ -9,7 +9,6 @@ import {
   PHOTOS_PER_REQUEST_MAX,
   Problem,
   SearchReply,
-  type UploadedPhoto,
 } from '@parley/contracts';
 import { runWithContext } from '@parley/kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -54,17 +53,6 @@ export async function facePhotoRoutes(app: FastifyInstance, opts: FacePhotoRoute
     throw identityNotFound();
   };
 
-  /** Runs `use` on the stored photos, then deletes them whatever the outcome: photos are never kept. */
-  const using = async <T>(req: FastifyRequest, photos: UploadedPhoto[], use: () => Promise<T>): Promise<T> => {
-    try {
-      return await use();
-    } finally {
-      await uploads.release(photos).catch((err: unknown) => {
-        req.log.warn({ err, photos: photos.map((p) => p.sha256) }, 'faces: scratch photos left behind');
-      });
-    }
-  };
-
   app.post(
     FacePaths.photos,
     {
@@ -86,7 +74,7 @@ export async function facePhotoRoutes(app: FastifyInstance, opts: FacePhotoRoute
         await admit(req, reply, caller, identityId);
         const received = await uploads.receiveMany(req, reply);
         const { photos } = received;
-        const answer = await using(req, photos, async () =>
+        const answer = await uploads.using(req, photos, async () =>
           photos.length === 0 ? undefined : bus.request(FaceEndpoints.addPhotos, { caller, identityId, photos }, infer),
         );
         return reply.code(201).send(merge(received, answer));
@@ -110,7 +98,7 @@ export async function facePhotoRoutes(app: FastifyInstance, opts: FacePhotoRoute
       runWithContext({ requestId: req.id }, async () => {
         const caller = req.caller!;
         const photo = await uploads.receiveOne(req, reply);
-        return using(req, [photo], () => bus.request(FaceEndpoints.search, { caller, photo }, infer));
+        return uploads.using(req, [photo], () => bus.request(FaceEndpoints.search, { caller, photo }, infer));
       }),
   );
 }

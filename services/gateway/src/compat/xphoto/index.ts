@@ -8,7 +8,6 @@ import {
   MediaEndpoints,
   type ParleyError,
   PHOTOS_PER_REQUEST_MAX,
-  type UploadedPhoto,
 } from '@parley/contracts';
 import { runWithContext } from '@parley/kit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -392,17 +391,6 @@ export default async function xphoto(app: FastifyInstance, opts: DialectOptions)
   // ---- 人脸库 POST /images-db (register) and POST /images-db?search ------------------------------------------------
   const { faceUploads } = opts;
 
-  /** Runs `use` on the stored photos, then deletes them whatever the outcome: photos are never kept. */
-  const using = async <T>(req: FastifyRequest, photos: UploadedPhoto[], use: () => Promise<T>): Promise<T> => {
-    try {
-      return await use();
-    } finally {
-      await faceUploads.release(photos).catch((err: unknown) => {
-        req.log.warn({ err, photos: photos.map((p) => p.sha256) }, 'xphoto: scratch photos left behind');
-      });
-    }
-  };
-
   /** The user's one xphoto identity, made on first use. */
   const identityOf = async (caller: Caller): Promise<string> => {
     const { items } = await bus.request(FaceEndpoints.listIdentities, { caller }, read);
@@ -418,7 +406,7 @@ export default async function xphoto(app: FastifyInstance, opts: DialectOptions)
     });
     const { photos } = received;
     const reasons = received.invalid.map((i) => `${i.file}: not an image`);
-    const added = await using(req, photos, async () => {
+    const added = await faceUploads.using(req, photos, async () => {
       if (photos.length === 0) return 0;
       const identityId = await identityOf(caller);
       const answer = await bus.request(FaceEndpoints.addPhotos, { caller, identityId, photos }, infer);
@@ -434,7 +422,7 @@ export default async function xphoto(app: FastifyInstance, opts: DialectOptions)
     const photo = await faceUploads.receiveOne(req, reply, 'faceFile').catch((err: unknown) => {
       throw photoRefusal(err, 'faceFile');
     });
-    const found = await using(req, [photo], () =>
+    const found = await faceUploads.using(req, [photo], () =>
       bus.request(FaceEndpoints.search, { caller, photo }, infer).catch((err: unknown) => {
         throw photoRefusal(err, 'faceFile');
       }),
