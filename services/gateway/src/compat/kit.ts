@@ -2,6 +2,7 @@ import { AuthEndpoints, type Caller, type ClientInfo, isParleyError, MediaEndpoi
 import type { BlobStore } from '@parley/kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config.ts';
+import { clientInfo } from '../lib/client-info.ts';
 import type { FaceUploads } from '../lib/face-uploads.ts';
 import type { ReceivedFile, Uploads } from '../lib/upload.ts';
 import { FACE_INFERENCE_TIMEOUT_MS } from '../routes/faces.ts';
@@ -48,6 +49,22 @@ export const sessionTokenFor = async (
 export const endSession = async (app: FastifyInstance, req: FastifyRequest, caller: Caller, timeoutMs: number): Promise<void> => {
   await app.parley.bus.request(AuthEndpoints.logout, { caller }, { timeoutMs });
   app.tokenGuard.revocations.add([caller.sessionId], req.tokenExpiresAt ?? Math.floor(Date.now() / 1000) + 3600);
+};
+
+/**
+ * Ends a session nobody will use: the one a confirmation opens, in a dialect whose document logs in separately
+ * (or one whose token could not be made). A failure is logged; the answer does not depend on it.
+ */
+export const endSpareSession = async (
+  app: FastifyInstance,
+  req: FastifyRequest,
+  pair: TokenPair,
+  timeoutMs: number,
+): Promise<void> => {
+  const caller: Caller = { userId: pair.user.id, sessionId: pair.sessionId, ...clientInfo(req) };
+  await app.parley.bus.request(AuthEndpoints.logout, { caller }, { timeoutMs }).catch((err: unknown) => {
+    req.log.warn({ err, sessionId: pair.sessionId }, 'compat: a spare session was not ended');
+  });
 };
 
 /** A legacy client's field as a string: their documents send numbers for passwords, codes and ids (`"password": 123`). */

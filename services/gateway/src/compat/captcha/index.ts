@@ -26,6 +26,7 @@ import {
   type DialectOptions,
   discardUpload,
   endSession,
+  endSpareSession,
   failureOf,
   RETRY_AFTER_SECONDS,
   sessionTokenFor,
@@ -131,10 +132,7 @@ export default async function captcha(app: FastifyInstance, opts: DialectOptions
         throw err;
       }
       // Confirming is all this call does here; the session the confirmation opened is ended (login starts one).
-      const caller: Caller = { userId: pair.user.id, sessionId: pair.sessionId, ...client };
-      await bus.request(AuthEndpoints.logout, { caller }, call).catch((err: unknown) => {
-        req.log.warn({ err, sessionId: pair.sessionId }, 'captcha: the confirmation’s session was not ended');
-      });
+      await endSpareSession(app, req, pair, opts.timeoutMs);
       // The document writes status "ERROR" for this success; its client expects "OK" (docs: ambiguities).
       return answer(reply, ok(Messages.userConfirmed));
     }),

@@ -12,7 +12,7 @@ import {
 import { runWithContext } from '@parley/kit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientInfo } from '../../lib/client-info.ts';
-import { callOptions, codeOf, type DialectOptions, fieldsOf, sessionTokenFor, text } from '../kit.ts';
+import { callOptions, codeOf, type DialectOptions, endSpareSession, fieldsOf, sessionTokenFor, text } from '../kit.ts';
 
 /**
  * The `status-codes` dialect (../shared/seeds/003_1f6053b7ada8fd76.txt): `/Login`, `/Register`, `/VerifyCode`,
@@ -165,12 +165,7 @@ export default async function dialect(app: FastifyInstance, opts: DialectOptions
   };
 
   /** A session nobody will use (the confirmation's, or one whose token could not be made) is ended at once. */
-  const discard = async (req: FastifyRequest, pair: TokenPair, client: ClientInfo): Promise<void> => {
-    const caller: Caller = { userId: pair.user.id, sessionId: pair.sessionId, ...client };
-    await bus.request(AuthEndpoints.logout, { caller }, call).catch((err: unknown) => {
-      req.log.warn({ code: codeOf(err), detail: (err as Error).message }, 'status-codes dialect: could not end a spare session');
-    });
-  };
+  const discard = (req: FastifyRequest, pair: TokenPair): Promise<void> => endSpareSession(app, req, pair, opts.timeoutMs);
 
   // 1.1 Login: 1 with the token; 2 wrong password / unknown / unconfirmed / refused; 3 the token could not be made;
   // 4 the login could not be recorded (the canonical 503).
@@ -193,7 +188,7 @@ export default async function dialect(app: FastifyInstance, opts: DialectOptions
         const { token } = await sessionTokenFor(app, pair, client, opts.timeoutMs);
         return answer(1, { Token: { Token: token } });
       } catch (err) {
-        await discard(req, pair, client);
+        await discard(req, pair);
         throw failed(req, err, 3);
       }
     },
@@ -268,7 +263,7 @@ export default async function dialect(app: FastifyInstance, opts: DialectOptions
         throw failed(req, err, isParleyError(err) && err.status >= 500 ? 3 : 2);
       }
       // The document's flow logs in next: the confirmation's own session is not handed out, so it is ended.
-      await discard(req, pair, client);
+      await discard(req, pair);
       return answer(1);
     },
   );

@@ -19,6 +19,7 @@ import {
   codeOf,
   type DialectOptions,
   endSession,
+  endSpareSession,
   type Failure,
   failureOf,
   fieldsOf,
@@ -261,10 +262,7 @@ export default async function xphoto(app: FastifyInstance, opts: DialectOptions)
         throw err;
       }
       // No session is handed out here (the document logs in at /signin): the one the link started ends now.
-      const caller: Caller = { userId: pair.user.id, sessionId: pair.sessionId, ...clientInfo(req) };
-      await bus.request(AuthEndpoints.logout, { caller }, call).catch((err: unknown) => {
-        req.log.warn({ err, sessionId: pair.sessionId }, 'xphoto: could not end the activation session');
-      });
+      await endSpareSession(app, req, pair, opts.timeoutMs);
       return { success: M.activated };
     }),
   );
