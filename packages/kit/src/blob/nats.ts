@@ -11,6 +11,7 @@ import {
 } from '@nats-io/jetstream';
 import { Base64UrlPaddedCodec, type ObjectInfo, Objm } from '@nats-io/obj';
 import { connect, headers } from '@nats-io/transport-node';
+import { patiently } from '../bus/nats-jetstream.ts';
 import { assertNamespace } from '../bus/subject.ts';
 import { assertSha256, blobBucketName, Meter, resolveRange } from './shared.ts';
 import type { BlobStore, BlobStoreOptions } from './types.ts';
@@ -106,7 +107,10 @@ export const createNatsBlobStore = async (options: BlobStoreOptions): Promise<Bl
   let jsm: Awaited<ReturnType<typeof jetstreamManager>>;
   try {
     jsm = await jetstreamManager(nc);
-    os = await new Objm(js).create(bucket, { replicas: options.replicas ?? 1, storage: StorageType.File });
+    // A cluster that has just formed may not answer JetStream's API for a moment.
+    os = await patiently(bucket, undefined, () =>
+      new Objm(js).create(bucket, { replicas: options.replicas ?? 1, storage: StorageType.File }),
+    );
   } catch (err) {
     await nc.close();
     throw err;

@@ -1,6 +1,7 @@
 import { ErrorCodes, ParleyError, type WireError } from '@parley/contracts';
 import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
+import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -41,9 +42,15 @@ export const validationFailed = (what: string, issues: ValidationIssue[]): Parle
     extra: { errors: issues },
   });
 
-/** Only coded errors cross the wire as they are; anything else could leak internals. */
-export const toWireError = (err: unknown): WireError =>
-  err instanceof ParleyError ? err.toWire() : { code: 'INTERNAL', status: 500, detail: 'Internal error' };
+/**
+ * Only coded errors cross the wire as they are; anything else could leak internals. A database that
+ * cannot be reached is no bug of the request: 503 with Retry-After, so callers come back.
+ */
+export const toWireError = (err: unknown): WireError => {
+  if (err instanceof ParleyError) return err.toWire();
+  if (isDatabaseUnavailable(err)) return databaseUnavailable(err).toWire();
+  return { code: 'INTERNAL', status: 500, detail: 'Internal error' };
+};
 
 const isWireError = (value: unknown): value is WireError => {
   const v = value as Partial<WireError> | null;

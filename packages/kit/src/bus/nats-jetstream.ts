@@ -41,6 +41,45 @@ export const fromNatsHeaders = (h: MsgHdrs | undefined): Headers => {
 
 const isApiError = (err: unknown, code: number): boolean => err instanceof JetStreamApiError && err.code === code;
 
+/** How long setup (streams, consumers) keeps trying while JetStream is not answering yet. */
+export const SETUP_PATIENCE_MS = 30_000;
+
+/**
+ * A JetStream API call that timed out or found nobody to answer: on a cluster that has just formed (or
+ * lost a node) the meta leader may still be elected, and the same call succeeds a moment later.
+ */
+const isTransient = (err: unknown): boolean => {
+  const e = err as { name?: unknown; code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.name === 'TimeoutError' || e.name === 'NoRespondersError') return true;
+  if (err instanceof JetStreamApiError) return err.status === 503 || err.status === 408;
+  return typeof e.message === 'string' && /timeout|no responders|not ready|temporarily unavailable/i.test(e.message);
+};
+
+/** Runs a setup step again while JetStream's answer is transient, for up to SETUP_PATIENCE_MS. */
+export const patiently = async <T>(what: string, logger: Logger | undefined, fn: () => Promise<T>): Promise<T> => {
+  const deadline = Date.now() + SETUP_PATIENCE_MS;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isTransient(err) || Date.now() + delay > deadline) throw err;
+      logger?.warn({ err: (err as Error).message, what }, 'bus: JetStream not answering yet; trying again');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+};
+
+/**
+ * How long one pull request of a consumer waits on the server; the server's heartbeats come at half
+ * of it. It also paces the client's recovery: it re-pulls after two missed heartbeats (the consumer's
+ * leader died with its NATS node), and after a reconnect it checks the consumer, trying again this
+ * long later when that check fails — as it does when the whole NATS cluster restarts and JetStream
+ * is still electing its leaders. The library's default (30 s) left consumers idle for 30–60 s after
+ * NATS came back (test/cluster/nats-outage.test.ts); an idle consumer now sends one small pull per 5 s.
+ */
+const PULL_EXPIRES_MS = 5_000;
+
 export interface JetStreamEvents extends Pick<Bus, 'emit' | 'publishEnvelope' | 'deadLetters'> {
   /** Attaches a durable consumer; resolves to its stop function. */
   consume(...args: Parameters<Bus['consume']>): Promise<() => Promise<void>>;
@@ -71,8 +110,12 @@ export const jetStreamEvents = async (
   const ensureStreams = (): Promise<void> => {
     streamsReady ??= (async () => {
       const num_replicas = options.streamReplicas ?? 1;
-      await ensureStream({ name: eventStream, subjects: [subjects.eventStreamSubject(namespace)], num_replicas });
-      await ensureStream({ name: dlqStream, subjects: [subjects.deadLetterStreamSubject(namespace)], num_replicas });
+      await patiently(eventStream, logger, () =>
+        ensureStream({ name: eventStream, subjects: [subjects.eventStreamSubject(namespace)], num_replicas }),
+      );
+      await patiently(dlqStream, logger, () =>
+        ensureStream({ name: dlqStream, subjects: [subjects.deadLetterStreamSubject(namespace)], num_replicas }),
+      );
     })().catch((err) => {
       streamsReady = undefined;
       throw err;
@@ -124,17 +167,19 @@ export const jetStreamEvents = async (
       assertEventSubject(subjects.assertSubject(consumeOptions.subject));
       const policy = consumerPolicy(consumeOptions);
       await ensureStreams();
-      await ensureConsumer({
-        durable_name: durable,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        filter_subject: subjects.qualify(namespace, consumeOptions.subject),
-        ack_wait: nanos(policy.ackWaitMs),
-        max_deliver: serverMaxDeliver(policy),
-      });
-      const consumer = await js.consumers.get(eventStream, durable);
+      await patiently(durable, logger, () =>
+        ensureConsumer({
+          durable_name: durable,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          filter_subject: subjects.qualify(namespace, consumeOptions.subject),
+          ack_wait: nanos(policy.ackWaitMs),
+          max_deliver: serverMaxDeliver(policy),
+        }),
+      );
+      const consumer = await patiently(durable, logger, () => js.consumers.get(eventStream, durable));
       // Buffered messages wait on their ack timer too, so pull no more than are handled at once.
-      const messages = await consumer.consume({ max_messages: policy.concurrency });
+      const messages = await consumer.consume({ max_messages: policy.concurrency, expires: PULL_EXPIRES_MS });
       const inFlight = new InFlight((err) => logger.error({ err, durable }, 'bus: event handling crashed'));
       let running = 0;
       let slotFreed: () => void = () => undefined;

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type EndpointDef, type EventDef, type EventEnvelope, ParleyError } from '@parley/contracts';
 import { Value } from 'typebox/value';
 import { currentRequestId, newRequestId, runWithContext } from '../context.ts';
+import { isDatabaseUnavailable, unavailableReason } from '../db/unavailable.ts';
 import type { Logger } from '../logger.ts';
 import { errorBody, fromJson, toJson, toWireError, validate, validationFailed } from './codec.ts';
 import { EVENT_ROOT } from './subject.ts';
@@ -98,8 +99,12 @@ export const answer = async (
     }
     return { body };
   } catch (err) {
-    if (!(err instanceof ParleyError) || err.status >= 500)
+    // An outage is no bug: one warn line without a stack (a restart under load fails thousands of requests).
+    if (isDatabaseUnavailable(err)) {
+      logger.warn({ subject: endpoint.subject, reason: unavailableReason(err) }, 'bus: database unavailable');
+    } else if (!(err instanceof ParleyError) || err.status >= 500) {
       logger.error({ err, subject: endpoint.subject }, 'bus: handler failed');
+    }
     return fail(err);
   }
 };

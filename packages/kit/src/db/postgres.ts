@@ -22,7 +22,21 @@ const errorText = (error: unknown): string => {
   return String(error);
 };
 
-const CONNECT_TIMEOUT_SECONDS = 10;
+/**
+ * Below the bus timeout (5 s), so a request that needs a new connection to a server that does not
+ * answer (gone from the network, not just refusing) fails as 503 before the caller gives up with 504.
+ * A refused connection or a server starting up (57P03) fails at once anyway.
+ */
+const CONNECT_TIMEOUT_SECONDS = 3;
+/** Idle connections are closed, so a quiet copy holds few and a burst's extra ones go away. */
+const IDLE_TIMEOUT_SECONDS = 60;
+/**
+ * postgres.js reconnects on demand, and by default waits longer after each failed attempt (shared by
+ * the pool, up to 20 s): after an outage of a few seconds, requests would queue behind that wait long
+ * after the server is back. Connecting again at once keeps both promises: an unreachable server
+ * answers each request with 503 at once, and a server that is back serves the very next request.
+ */
+const reconnectAtOnce = (): number => 0;
 
 export const openPostgres = async (url: string, options: CreateDatabaseOptions): Promise<Database> => {
   const { schema, logger } = options;
@@ -30,6 +44,8 @@ export const openPostgres = async (url: string, options: CreateDatabaseOptions):
   const client = postgres(url, {
     max: options.maxConnections ?? 10,
     connect_timeout: CONNECT_TIMEOUT_SECONDS,
+    idle_timeout: IDLE_TIMEOUT_SECONDS,
+    backoff: reconnectAtOnce,
     onnotice: () => {},
   });
   const db: Db = drizzle(client, { casing: 'snake_case' });

@@ -6,6 +6,7 @@ import type { Static } from 'typebox';
 import { buildEnvelope } from '../bus/shared.ts';
 import type { Bus, EmitOptions } from '../bus/types.ts';
 import type { Db, Tx } from '../db/types.ts';
+import { databaseUnavailable, isDatabaseUnavailable, unavailableReason } from '../db/unavailable.ts';
 import type { Logger } from '../logger.ts';
 import { counterOf, gaugeOf } from '../metrics.ts';
 import { type OutboxTable, outboxTable } from './table.ts';
@@ -107,6 +108,24 @@ export const createOutbox = (options: OutboxOptions): Outbox => {
   let again = false;
   let poll: NodeJS.Timeout | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
+  /** When the relay first found the database unavailable, while it still is: one warning per outage. */
+  let outageSince: number | null = null;
+
+  const relayFailed = (err: unknown): void => {
+    if (!isDatabaseUnavailable(err)) {
+      logger.warn({ err }, 'outbox: relay pass failed; retrying');
+      return;
+    }
+    if (outageSince !== null) return;
+    outageSince = Date.now();
+    logger.warn({ reason: unavailableReason(err) }, 'outbox: database unavailable; the relay retries until it is back');
+  };
+
+  const relayWorked = (): void => {
+    if (outageSince === null) return;
+    logger.info({ downMs: Date.now() - outageSince }, 'outbox: database back; the relay goes on');
+    outageSince = null;
+  };
 
   /** Takes due rows in order, leased so another copy skips them. */
   const claim = async () => {
@@ -183,10 +202,11 @@ export const createOutbox = (options: OutboxOptions): Outbox => {
     }
     pumping = pass()
       .then((waitMs) => {
+        relayWorked();
         if (waitMs > 0) scheduleRetry(waitMs);
       })
       .catch((err) => {
-        logger.warn({ err }, 'outbox: relay pass failed; retrying');
+        relayFailed(err);
         scheduleRetry(pollMs);
       })
       .finally(() => {
@@ -219,9 +239,11 @@ export const createOutbox = (options: OutboxOptions): Outbox => {
     deleting = (async () => {
       while (published.length > 0) await db.delete(table).where(inArray(table.seq, published.splice(0, 1000)));
     })()
-      .catch((err) =>
-        logger.warn({ err }, 'outbox: could not delete published rows; they are published again (the stream drops repeats)'),
-      )
+      .catch((err) => {
+        const message = 'outbox: could not delete published rows; they are published again (the stream drops repeats)';
+        if (isDatabaseUnavailable(err)) logger.warn({ reason: unavailableReason(err) }, message);
+        else logger.warn({ err }, message);
+      })
       .finally(() => {
         deleting = null;
         flushDeletes();
@@ -272,6 +294,7 @@ export const createOutbox = (options: OutboxOptions): Outbox => {
         .returning({ seq: table.seq });
       return { seq: row!.seq, envelope };
     } catch (err) {
+      if (isDatabaseUnavailable(err)) throw databaseUnavailable(err);
       throw new ParleyError('SERVICE_UNAVAILABLE', 'The event could not be recorded; try again', { cause: err });
     }
   };

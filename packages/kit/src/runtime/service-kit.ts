@@ -3,9 +3,9 @@ import { type EndpointDef, ParleyError, type ServiceName, type ServiceStatus, st
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
-import { createBus, type MemoryHub } from '../bus/index.ts';
+import { createBus, DEFAULT_ACK_WAIT_MS, type MemoryHub } from '../bus/index.ts';
 import type { Bus, ConsumeOptions, EndpointHandler, EventHandler, Subscription } from '../bus/types.ts';
-import { createDatabase, type Database } from '../db/index.ts';
+import { createDatabase, type Database, retryWhileDatabaseUnavailable } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
 import { createRegistry, type Metrics, metricsFor } from '../metrics.ts';
 import { createOutbox, type Outbox } from '../outbox/outbox.ts';
@@ -19,6 +19,8 @@ export interface KitConfig {
   DATA_DIR: string;
   BUS_NAMESPACE: string;
   NATS_STREAM_REPLICAS: number;
+  /** Postgres pool size (default 10). */
+  DATABASE_POOL_MAX?: number;
 }
 
 /** What embedded mode hands every service so they share one bus hub, one PGlite and one metrics registry. */
@@ -68,7 +70,16 @@ declare module 'fastify' {
   }
 }
 
-const schemaName = (service: string): string => service.replace(/-/g, '_');
+/** The Postgres schema a service keeps its tables in: `chat-notify` → `chat_notify`. */
+export const schemaName = (service: string): string => service.replace(/-/g, '_');
+
+/**
+ * How long one delivery waits for a database that is unavailable before it fails: failing at once, the
+ * few redeliveries a consumer allows would be spent within seconds and the event dead-lettered. At most
+ * 20 s, and well inside the ack wait, so the stream does not hand it to another copy meanwhile.
+ */
+export const outageHoldMs = (options: ConsumeOptions): number =>
+  Math.min(20_000, Math.floor(((options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS) * 2) / 3));
 
 async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promise<void> {
   const { config, name } = opts;
@@ -97,6 +108,7 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promis
         schema: schemaName(name),
         pglite: opts.shared?.pglite,
         logger: log,
+        ...(config.DATABASE_POOL_MAX ? { maxConnections: config.DATABASE_POOL_MAX } : {}),
       });
       await db.migrate(opts.migrationsFolder);
     }
@@ -137,9 +149,11 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promis
       subscriptions.push(sub);
     },
     async consume(options, handler) {
+      const holdMs = outageHoldMs(options);
       const sub = await bus.consume(options, async (event) => {
         try {
-          const outcome = (await handler(event as never)) ?? 'ack';
+          const outcome =
+            (await retryWhileDatabaseUnavailable(async () => handler(event as never), { maxWaitMs: holdMs })) ?? 'ack';
           metrics.eventsHandled.inc({ service: name, durable: options.durable, outcome });
           return outcome;
         } catch (err) {

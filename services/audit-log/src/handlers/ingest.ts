@@ -20,6 +20,7 @@ export const consumeEvents = (kit: ServiceKit, { ingest }: AuditDomain, metrics:
       kit.log.error({ eventId: id, type, source, reason: verdict.reason }, 'audit-log: event refused, dead-lettered');
       return 'dead';
     }
+    // While the database is away the kit holds the delivery (kit.consume), rather than dead-letter it.
     await ingest.store(verdict.envelope);
     return 'ack';
   });

@@ -1,5 +1,5 @@
 import { ChatEvents } from '@parley/contracts';
-import { type Mailer, MailSendError } from '@parley/kit';
+import { type Mailer, MailSendError, retryWhileDatabaseUnavailable } from '@parley/kit';
 import type { MailRow } from '../db/schema/mail.ts';
 import type { ChatDeps } from './deps.ts';
 import { who } from './events.ts';
@@ -12,6 +12,11 @@ const BATCH = 10;
  * timeouts), so only a copy that died mid-send lets another send it again.
  */
 const LEASE_MS = 5 * 60_000;
+/**
+ * How long the outcome of a send waits for a database that is unavailable: recorded late rather than
+ * not at all, which would send the mail again when the lease runs out. Well inside the lease.
+ */
+const OUTCOME_HOLD_MS = 30_000;
 
 /** 5xx on the envelope or the message: the server will never take it, retrying cannot help. */
 const isPermanent = (err: unknown): boolean =>
@@ -37,12 +42,16 @@ export const createMailSender = ({ repos, transaction, log, config }: ChatDeps, 
     const error = err instanceof Error ? err.message : String(err);
     const giveUp = isPermanent(err) || row.attempts >= config.MAIL_MAX_ATTEMPTS;
     const retryInMs = backoffMs(row.attempts);
-    await transaction(async (tx) => {
-      const marked = await tx.mail.markFailed(row.id, row.attempts, error, { giveUp, retryInMs });
-      if (marked && giveUp) {
-        await tx.events.stage(ChatEvents.mailFailed, { mailId: row.id, attempts: row.attempts, error }, who(null, null));
-      }
-    });
+    await retryWhileDatabaseUnavailable(
+      () =>
+        transaction(async (tx) => {
+          const marked = await tx.mail.markFailed(row.id, row.attempts, error, { giveUp, retryInMs });
+          if (marked && giveUp) {
+            await tx.events.stage(ChatEvents.mailFailed, { mailId: row.id, attempts: row.attempts, error }, who(null, null));
+          }
+        }),
+      { maxWaitMs: OUTCOME_HOLD_MS },
+    );
     metrics.failedAttempt();
     // Never the body or the subject: they carry codes and links.
     const fields = { mailId: row.id, attempt: row.attempts, error };
@@ -64,11 +73,15 @@ export const createMailSender = ({ repos, transaction, log, config }: ChatDeps, 
       return;
     }
     // Sent: if this write fails the lease runs out and it goes again (at least once, not exactly once).
-    await transaction(async (tx) => {
-      if (await tx.mail.markSent(row.id)) {
-        await tx.events.stage(ChatEvents.mailSent, { mailId: row.id, attempts: row.attempts }, who(null, null));
-      }
-    });
+    await retryWhileDatabaseUnavailable(
+      () =>
+        transaction(async (tx) => {
+          if (await tx.mail.markSent(row.id)) {
+            await tx.events.stage(ChatEvents.mailSent, { mailId: row.id, attempts: row.attempts }, who(null, null));
+          }
+        }),
+      { maxWaitMs: OUTCOME_HOLD_MS },
+    );
     metrics.sent(via);
     log.info({ mailId: row.id, attempt: row.attempts, via }, 'mail: sent');
   };
