@@ -1,5 +1,6 @@
 import { type Static, type TObject, type TProperties, type TSchema, Type } from 'typebox';
 import { Value } from 'typebox/value';
+import { parseTrustProxy } from './runtime/fastify-options.ts';
 
 export interface ConfigProblem {
   key: string;
@@ -77,6 +78,9 @@ export const integerField = (minimum: number, maximum: number, defaultValue?: nu
     [ERROR_MESSAGE]: `must be an integer from ${minimum} to ${maximum}`,
   });
 
+const TRUST_PROXY_MESSAGE =
+  'must be a comma-separated list of the proxies’ addresses or CIDR ranges (loopback, linklocal and uniquelocal name the usual ones), or false';
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Field schemas shared by services, so the same variable is validated the same way everywhere. */
@@ -101,11 +105,34 @@ export const ConfigFields = {
       'must start with a lowercase letter followed by up to 30 of a-z, 0-9, _ or - (pattern ^[a-z][a-z0-9_-]{0,30}$)',
   }),
   NATS_STREAM_REPLICAS: integerField(1, 5, 1),
+  /**
+   * Postgres connections one process may hold. Copies × services × this must stay under the server's
+   * max_connections (100 by default): 10 processes at 10 each already reach it.
+   */
+  DATABASE_POOL_MAX: integerField(1, 100, 10),
   /** Where upload bytes live: `fs` under DATA_DIR/blobs, or `nats` (JetStream Object Store, needs NATS_URL). */
   BLOB_STORE: Type.Union([Type.Literal('fs'), Type.Literal('nats')], {
     default: 'fs',
     [ERROR_MESSAGE]: 'must be fs or nats',
   }),
+  /**
+   * The proxies in front of a public server whose `X-Forwarded-For` tells the client's address (login history,
+   * rate limits): their addresses or CIDR ranges (parseTrustProxy). Unset: none.
+   */
+  TRUST_PROXY: Type.Optional(
+    Type.Refine(
+      Type.String(),
+      (value) => {
+        try {
+          parseTrustProxy(value);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      () => TRUST_PROXY_MESSAGE,
+    ),
+  ),
   /** Access tokens: the auth service signs with these claims and the gateway requires them. */
   JWT_ISSUER: Type.String({ default: 'parley', minLength: 1 }),
   JWT_AUDIENCE: Type.String({ default: 'parley-api', minLength: 1 }),
@@ -124,6 +151,7 @@ export const baseServiceConfig = (defaultPort: number) =>
     LOG_LEVEL: ConfigFields.LOG_LEVEL,
     BUS_NAMESPACE: ConfigFields.BUS_NAMESPACE,
     NATS_STREAM_REPLICAS: ConfigFields.NATS_STREAM_REPLICAS,
+    DATABASE_POOL_MAX: ConfigFields.DATABASE_POOL_MAX,
   });
 
 export type BaseServiceConfig = Static<ReturnType<typeof baseServiceConfig>>;

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { baseServiceConfig, ConfigError, ConfigFields, extendConfig, loadConfig } from '../src/config.ts';
+import { parseTrustProxy } from '../src/runtime/fastify-options.ts';
 
 const schema = extendConfig(baseServiceConfig(3001), {
   SMTP_URL: ConfigFields.SMTP_URL,
@@ -30,6 +31,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'info',
       BUS_NAMESPACE: 'parley',
       NATS_STREAM_REPLICAS: 1,
+      DATABASE_POOL_MAX: 10,
       MAIL_FROM: 'no-reply@localhost',
       SIGNUP_OPEN: false,
     });
@@ -120,5 +122,29 @@ describe('loadConfig', () => {
   it('lets a service override a base field', () => {
     const custom = extendConfig(baseServiceConfig(3000), { LOG_LEVEL: Type.String({ default: 'warn' }) });
     expect(loadConfig(custom, {}).LOG_LEVEL).toBe('warn');
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  const proxied = Type.Object({ TRUST_PROXY: ConfigFields.TRUST_PROXY });
+
+  it('trusts no one unless told, and takes the proxies’ addresses', () => {
+    for (const off of [undefined, '', 'false']) expect(parseTrustProxy(off)).toBe(false);
+    expect(parseTrustProxy('loopback, 10.0.0.0/8,fd00::/8 ,192.0.2.7')).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.0.2.7',
+    ]);
+    expect(loadConfig(proxied, { TRUST_PROXY: 'uniquelocal' }).TRUST_PROXY).toBe('uniquelocal');
+  });
+
+  it('refuses what is not an address, a range or a name it knows, naming the variable', () => {
+    // A hop count included: Fastify 5 would take it and then ignore every X-Forwarded-For.
+    for (const bad of ['1', '0', 'true', 'everyone', '10.0.0.0/40', '300.1.1.1', 'loopback,,10.0.0.1']) {
+      const error = errorOf(() => loadConfig(proxied, { TRUST_PROXY: bad }));
+      expect(error.message).toContain('TRUST_PROXY: must be a comma-separated list of the proxies’ addresses');
+      expect(error.message).toContain(`(got "${bad}")`);
+    }
   });
 });

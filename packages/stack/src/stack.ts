@@ -7,6 +7,7 @@ import {
   fastifyOptions,
   type Logger,
   openSharedPglite,
+  parseTrustProxy,
   type SharedInfra,
 } from '@parley/kit';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -89,11 +90,16 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
 
   try {
     for (const entry of serviceEntries) await startService(entry.name);
-    gateway = Fastify(fastifyOptions(logger('gateway')));
+    const gatewayOptions = { trustProxy: parseTrustProxy(gatewayConfig.TRUST_PROXY) };
+    const newGateway = (): FastifyInstance => {
+      const app = Fastify(fastifyOptions(logger('gateway'), gatewayOptions));
+      return app;
+    };
+    gateway = newGateway();
     await gateway.register(gatewayApp, { config: gatewayConfig, shared });
     const address = await gateway.listen({ port: gatewayConfig.PORT, host: gatewayConfig.HOST });
     const addGateway = async (): Promise<{ url: string; app: FastifyInstance }> => {
-      const app = Fastify(fastifyOptions(logger('gateway')));
+      const app = newGateway();
       extraGateways.push(app);
       await app.register(gatewayApp, { config: { ...gatewayConfig, PORT: 0 }, shared });
       return { url: loopback(await app.listen({ port: 0, host: gatewayConfig.HOST })), app };

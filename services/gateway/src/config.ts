@@ -11,6 +11,7 @@ const uploadLimits = Object.fromEntries(
 export const GatewayConfigSchema = Type.Object({
   ...baseServiceConfig(DefaultPorts.gateway).properties,
   PUBLIC_URL: ConfigFields.PUBLIC_URL,
+  TRUST_PROXY: ConfigFields.TRUST_PROXY,
   ADMIN_EMAILS: ConfigFields.ADMIN_EMAILS,
   /** How long the gateway waits for a service before answering 504. */
   BUS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 5_000 }),

@@ -9,4 +9,5 @@ export {
   type ServiceKit,
   type ServiceKitOptions,
   type SharedInfra,
+  schemaName,
 } from './service-kit.ts';

@@ -2,13 +2,15 @@ import closeWithGrace from 'close-with-grace';
 import Fastify, { type FastifyPluginAsync } from 'fastify';
 import { ConfigError } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { fastifyOptions } from './fastify-options.ts';
+import { fastifyOptions, parseTrustProxy } from './fastify-options.ts';
 
 export interface ProcessConfig {
   PORT: number;
   HOST: string;
   LOG_LEVEL: string;
   NATS_URL?: string | undefined;
+  /** Only the gateway serves the public; services leave it unset. */
+  TRUST_PROXY?: string | undefined;
 }
 
 export interface RunServerOptions<C extends ProcessConfig> {
@@ -41,7 +43,7 @@ export async function runServer<C extends ProcessConfig>(opts: RunServerOptions<
   }
 
   const logger = createLogger({ service: opts.name, level: config.LOG_LEVEL });
-  const app = Fastify(fastifyOptions(logger));
+  const app = Fastify(fastifyOptions(logger, { trustProxy: parseTrustProxy(config.TRUST_PROXY) }));
   try {
     await app.register(opts.app, { config });
     closeWithGrace({ delay: 15_000, logger }, async ({ err, signal }) => {

@@ -1,6 +1,6 @@
 import { createClient, type ParleyClient } from '@parley/client';
 import { gatewayApp, loadGatewayConfig } from '@parley/gateway';
-import { createLogger, fastifyOptions } from '@parley/kit';
+import { createLogger, fastifyOptions, parseTrustProxy } from '@parley/kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TestStack } from '../../src/testing.ts';
 
@@ -13,9 +13,11 @@ export interface ExtraGateway {
 
 /** Another gateway instance on the stack's bus (as a second replica would run), on its own port. */
 export const startGateway = async (stack: TestStack, env: NodeJS.ProcessEnv = {}): Promise<ExtraGateway> => {
-  const app = Fastify(fastifyOptions(createLogger({ service: 'gateway', level: stack.env.LOG_LEVEL ?? 'silent' })));
+  const config = loadGatewayConfig({ ...stack.env, PORT: '0', ...env });
+  const logger = createLogger({ service: 'gateway', level: stack.env.LOG_LEVEL ?? 'silent' });
+  const app = Fastify(fastifyOptions(logger, { trustProxy: parseTrustProxy(config.TRUST_PROXY) }));
   try {
-    await app.register(gatewayApp, { config: loadGatewayConfig({ ...stack.env, PORT: '0', ...env }), shared: stack.shared });
+    await app.register(gatewayApp, { config, shared: stack.shared });
     const url = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('[::1]', '127.0.0.1');
     return { app, url, client: createClient({ baseUrl: url }), close: () => app.close() };
   } catch (err) {
