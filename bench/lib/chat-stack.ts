@@ -19,10 +19,17 @@ export interface ChatUser {
 
 /** auth, chat-notify and several gateways, each its own process, over one NATS namespace and one fresh database. */
 export interface ChatStack {
+  /** The fresh database's name (to find its Postgres backends). */
+  database: string;
   auth: ServiceProcess;
+  /** The first chat-notify copy. */
   chatNotify: ServiceProcess;
+  /** Every chat-notify copy running, the first included. */
+  copies: ServiceProcess[];
   gateways: ServiceProcess[];
   smtp: SmtpCapture;
+  /** Starts one more chat-notify copy or gateway (added to `copies` / `gateways`); `close` stops it. */
+  start(name: 'chat-notify' | 'gateway'): Promise<ServiceProcess>;
   close(): Promise<void>;
 }
 
@@ -39,14 +46,23 @@ export async function startChatStack(opts: { nats: string; postgres: string; gat
     cleanups.push(() => database.drop());
     const env = serverEnv({ NATS_URL: opts.nats, DATABASE_URL: database.url });
     cleanups.push(() => dropBusNamespace(opts.nats, env.BUS_NAMESPACE as string));
+    const copies: ServiceProcess[] = [];
+    const gateways: ServiceProcess[] = [];
     const started = async (name: string, extra: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> => {
       const service = await startService(name, { ...env, ...extra });
       cleanups.push(() => service.stop());
       return service;
     };
-    const [auth, chatNotify] = await allSettledOrThrow([started('auth'), started('chat-notify', { SMTP_URL: smtp.url })]);
-    const gateways = await allSettledOrThrow(Array.from({ length: opts.gateways }, () => started('gateway')));
-    return { auth: auth!, chatNotify: chatNotify!, gateways, smtp, close };
+    const start = async (name: 'chat-notify' | 'gateway'): Promise<ServiceProcess> => {
+      const service = await started(name, name === 'chat-notify' ? { SMTP_URL: smtp.url } : {});
+      (name === 'gateway' ? gateways : copies).push(service);
+      return service;
+    };
+    // The gateway fetches auth's signing keys as it boots: auth first.
+    const [auth, chatNotify] = await allSettledOrThrow([started('auth'), start('chat-notify')]);
+    await allSettledOrThrow(Array.from({ length: opts.gateways }, () => start('gateway')));
+    const name = new URL(database.url as string).pathname.slice(1);
+    return { database: name, auth: auth!, chatNotify: chatNotify!, copies, gateways, smtp, start, close };
   } catch (err) {
     await close();
     throw err;
@@ -69,7 +85,7 @@ async function postJson<T>(url: string, body: unknown, token?: string): Promise<
 const letters = (n: number): string => [...randomBytes(n)].map((b) => String.fromCharCode(97 + (b % 26))).join('');
 
 /** Registers and verifies one account with the code mailed over SMTP, as a person would. */
-async function createUser(gateway: string, smtp: SmtpCapture): Promise<ChatUser> {
+export async function createUser(gateway: string, smtp: SmtpCapture): Promise<ChatUser> {
   const name = `fan_${letters(10)}`;
   const email = `${name}@example.test`;
   await postJson(`${gateway}/api/v1/auth/register`, { name, email, password: PASSWORD, verify: 'code' });

@@ -4,6 +4,8 @@ export interface LoadOptions {
   connections: number;
   warmupSeconds: number;
   seconds: number;
+  /** Sent with every request (e.g. `authorization`), beside those of a POST body. */
+  headers?: Record<string, string>;
 }
 
 export interface LoadFigures {
@@ -28,25 +30,31 @@ export interface LoadRequest {
   body: unknown;
 }
 
-const requestOptions = (request: LoadRequest | undefined) =>
+const requestOptions = (request: LoadRequest | undefined, headers: Record<string, string> = {}) =>
   request
     ? {
         method: request.method,
-        headers: { 'content-type': 'application/json', 'user-agent': 'parley-bench/1.0 (autocannon)' },
+        headers: { 'content-type': 'application/json', 'user-agent': 'parley-bench/1.0 (autocannon)', ...headers },
         body: JSON.stringify(request.body),
       }
-    : {};
+    : { headers };
 
 const run = (
   url: string,
-  connections: number,
+  options: { connections: number; headers?: Record<string, string> | undefined },
   seconds: number,
   request: LoadRequest | undefined,
   onLatency?: (ms: number) => void,
 ) =>
   new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
-      { url, connections, duration: seconds, timeout: 10, ...requestOptions(request) },
+      {
+        url,
+        connections: options.connections,
+        duration: seconds,
+        timeout: 10,
+        ...requestOptions(request, options.headers),
+      },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
     if (onLatency) {
@@ -70,13 +78,13 @@ export async function measure(
   request?: LoadRequest,
 ): Promise<LoadFigures & { samples: Float64Array }> {
   if (options.warmupSeconds > 0) {
-    const warmup = await run(url, options.connections, options.warmupSeconds, request);
+    const warmup = await run(url, options, options.warmupSeconds, request);
     if (failuresOf(warmup) > 0) throw new Error(`${url}: ${describeFailures(warmup)} during warm-up`);
   }
 
   const samples = new Float64Array(MAX_SAMPLES);
   let count = 0;
-  const result = await run(url, options.connections, options.seconds, request, (ms) => {
+  const result = await run(url, options, options.seconds, request, (ms) => {
     if (count < MAX_SAMPLES) samples[count++] = ms;
   });
   if (failuresOf(result) > 0) throw new Error(`${url}: ${describeFailures(result)}`);

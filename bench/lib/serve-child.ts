@@ -4,6 +4,8 @@
  */
 export interface Started {
   url: string;
+  /** More addresses the runner needs (another listener's URL), printed in the same line. */
+  info?: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -35,5 +37,5 @@ export async function serveChild(name: string, start: () => Promise<Started>): P
   // The runner going away closes our stdin pipe: do not outlive it.
   process.stdin.on('end', stop);
   process.stdin.resume();
-  process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+  process.stdout.write(`${JSON.stringify({ ...server.info, url: server.url })}\n`);
 }

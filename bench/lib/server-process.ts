@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface ServerProcess {
   url: string;
+  /** The other fields of the line that announced `url` (a server's `info`). */
+  info: Record<string, unknown>;
   pid: number;
   /** SIGTERM, then SIGKILL if it has not exited within 10 s. Safe to call twice. */
   stop(): Promise<void>;
@@ -46,7 +48,7 @@ export async function startServer(script: string, env: NodeJS.ProcessEnv, startT
 
   const lines = createInterface({ input: child.stdout! });
   try {
-    const url = await new Promise<string>((resolve, reject) => {
+    const announced = await new Promise<Record<string, unknown> & { url: string }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${script} printed no URL within ${startTimeoutMs} ms`)), startTimeoutMs);
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
@@ -60,18 +62,19 @@ export async function startServer(script: string, env: NodeJS.ProcessEnv, startT
         }
       });
     });
-    return { url, pid: child.pid!, stop };
+    const { url, ...info } = announced;
+    return { url, info, pid: child.pid!, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-const parseUrlLine = (line: string): string | undefined => {
+const parseUrlLine = (line: string): (Record<string, unknown> & { url: string }) | undefined => {
   if (!line.startsWith('{')) return undefined;
   try {
-    const value = JSON.parse(line) as { url?: unknown };
-    return typeof value.url === 'string' ? value.url : undefined;
+    const value = JSON.parse(line) as Record<string, unknown>;
+    return typeof value.url === 'string' ? (value as Record<string, unknown> & { url: string }) : undefined;
   } catch {
     return undefined;
   }
