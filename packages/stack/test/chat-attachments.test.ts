@@ -3,7 +3,7 @@ import { type AttachmentReply, ChatEndpoints, type Message, type RoomDetail, typ
 import type { Static } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Account, failure, newUser, pollUntil, registerVerified } from './support/accounts.ts';
-import { type MediaStack, startMediaStack, waitForThumbnails } from './support/media.ts';
+import { listedMedia, type MediaStack, startMediaStack, waitForThumbnails } from './support/media.ts';
 import * as files from './support/media-files.ts';
 import { streamUpload } from './support/media-http.ts';
 import { idOf, roomOf } from './support/rooms.ts';
@@ -108,21 +108,21 @@ describe('attachments: a file stored in the room and posted as a message', () =>
   });
 
   it('refuses bytes its kind does not take (415) and posts nothing', async () => {
-    const before = { history: await history(), media: await bob.client.media.list({ limit: 100 }) };
+    const before = { history: await history(), media: await listedMedia(bob.client) };
     await failure(bob.client.rooms.attach(room.id, 'sticker', await files.jpeg(), 'sticker.jpg'), 415, 'UNSUPPORTED_FILE_TYPE');
     await failure(bob.client.rooms.attach(room.id, 'image', files.pdf(), 'photo.png'), 415, 'UNSUPPORTED_FILE_TYPE');
     await failure(bob.client.rooms.attach(room.id, 'voice', await files.png(), 'voice.ogg'), 415, 'UNSUPPORTED_FILE_TYPE');
-    expect({ history: await history(), media: await bob.client.media.list({ limit: 100 }) }).toEqual(before);
+    expect({ history: await history(), media: await listedMedia(bob.client) }).toEqual(before);
   });
 
   it('refuses a file over its kind’s limit (413) and posts nothing', async () => {
     const big = await files.noisePng(700);
     expect(big.length).toBeGreaterThan(MiB);
     const stored = await settledStore();
-    const before = { history: await history(), media: await bob.client.media.list({ limit: 100 }) };
+    const before = { history: await history(), media: await listedMedia(bob.client) };
     const err = await failure(bob.client.rooms.attach(room.id, 'sticker', big, 'huge.png'), 413, 'FILE_TOO_LARGE');
     expect(err.problem).toMatchObject({ maxBytes: MiB });
-    expect({ history: await history(), media: await bob.client.media.list({ limit: 100 }) }).toEqual(before);
+    expect({ history: await history(), media: await listedMedia(bob.client) }).toEqual(before);
     expect(await ms.storeFingerprint()).toBe(stored);
   });
 

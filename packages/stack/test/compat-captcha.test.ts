@@ -13,7 +13,7 @@ import {
   postMultipart,
   send,
 } from './support/compat.ts';
-import { type MediaStack, startMediaStack, waitForThumbnails } from './support/media.ts';
+import { listedMedia, type MediaStack, startMediaStack, waitForThumbnails } from './support/media.ts';
 import * as files from './support/media-files.ts';
 import { roomOf } from './support/rooms.ts';
 import { connectReady, type Frame } from './support/ws.ts';
@@ -393,7 +393,7 @@ describe('captcha dialect: the document 000 served under /compat/captcha', () =>
       await waitForThumbnails(uploader.client);
       const before = {
         history: await history(),
-        media: await uploader.client.media.list({ limit: 100 }),
+        media: await listedMedia(uploader.client),
         store: await ms.storeFingerprint(),
       };
 
@@ -430,7 +430,7 @@ describe('captcha dialect: the document 000 served under /compat/captcha', () =>
       }
 
       expect(await history()).toEqual(before.history);
-      expect(await uploader.client.media.list({ limit: 100 })).toEqual(before.media);
+      expect(await listedMedia(uploader.client)).toEqual(before.media);
       expect(await ms.storeFingerprint()).toBe(before.store);
     });
 

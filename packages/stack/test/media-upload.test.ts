@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { UploadKind } from '@parley/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Account, failure, newUser, registerVerified } from './support/accounts.ts';
-import { drivers, type MediaStack, sha256, startMediaStack, waitForThumbnails } from './support/media.ts';
+import { drivers, listedMedia, type MediaStack, sha256, startMediaStack, waitForThumbnails } from './support/media.ts';
 import * as files from './support/media-files.ts';
 import { streamUpload } from './support/media-http.ts';
 
@@ -63,11 +63,11 @@ describe.each(drivers)('uploads checked by their bytes (BLOB_STORE=%s)', (driver
     const big = await files.noisePng(700);
     expect(big.length).toBeGreaterThan(MiB);
     await waitForThumbnails(me.client);
-    const before = await me.client.media.list();
+    const before = await listedMedia(me.client);
     const stored = await ms.storeFingerprint();
     const err = await failure(me.client.media.upload('sticker', big, 'huge.png'), 413, 'FILE_TOO_LARGE');
     expect(err.problem).toMatchObject({ maxBytes: MiB });
-    expect(await me.client.media.list()).toEqual(before);
+    expect(await listedMedia(me.client)).toEqual(before);
     expect(await ms.storeFingerprint()).toBe(stored);
     expect(await ms.blobs.stat(sha256(big))).toBeNull();
     // The same bytes are fine as an image (10 MB).

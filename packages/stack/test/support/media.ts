@@ -69,6 +69,14 @@ const bucketState = async (natsUrl: string, namespace: string): Promise<string> 
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
+/**
+ * The user's media list without its signed URLs' expiry and signature: signed expiries are rounded up
+ * to a step (minutes), so two reads either side of a step boundary differ only there. For "nothing
+ * changed" comparisons.
+ */
+export const listedMedia = async (client: ParleyClient): Promise<unknown> =>
+  JSON.parse(JSON.stringify(await client.media.list({ limit: 100 })).replace(/exp=\d+&sig=[\w-]+/g, 'exp=…&sig=…'));
+
 /** Polls the owner's list until `check` holds for the media (its thumbnail made, say); fails after `withinMs`. */
 export const waitForMedia = async (
   list: () => Promise<{ items: MediaObject[] }>,
