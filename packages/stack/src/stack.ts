@@ -6,6 +6,7 @@ import {
   createRegistry,
   fastifyOptions,
   type Logger,
+  limitCloseWait,
   openSharedPglite,
   parseTrustProxy,
   type SharedInfra,
@@ -93,6 +94,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     const gatewayOptions = { trustProxy: parseTrustProxy(gatewayConfig.TRUST_PROXY) };
     const newGateway = (): FastifyInstance => {
       const app = Fastify(fastifyOptions(logger('gateway'), gatewayOptions));
+      limitCloseWait(app);
       return app;
     };
     gateway = newGateway();

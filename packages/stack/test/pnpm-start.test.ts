@@ -84,13 +84,15 @@ describe('pnpm start with nothing configured (embedded mode)', () => {
       try {
         await waitReady(url, run.output);
         expect(run.output()).toContain('embedded mode');
-        expect((await fetch(`${url}/healthz`)).status).toBe(200);
-        expect((await fetch(`${url}/metrics`)).status).toBe(200);
-        expect((await fetch(`${url}/openapi.json`)).status).toBe(200);
-        expect((await fetch(`${url}/docs`)).status).toBe(200);
+        for (const path of ['/healthz', '/metrics', '/openapi.json', '/docs']) {
+          const res = await fetch(`${url}${path}`);
+          expect(res.status, path).toBe(200);
+          await res.arrayBuffer(); // read to the end, as a browser would (limitCloseWait covers clients that stop)
+        }
         const missing = await fetch(`${url}/nowhere`);
         expect(missing.status).toBe(404);
         expect(missing.headers.get('content-type')).toContain('application/problem+json');
+        await missing.text();
         const status = (await (await fetch(`${url}/api/v1/status`)).json()) as SystemStatus;
         expect(status.ok).toBe(true);
         expect(status.services.every((s) => s.status?.database.driver === 'pglite')).toBe(true);
@@ -112,7 +114,8 @@ describe('pnpm start with nothing configured (embedded mode)', () => {
           expect(mail.replace(/=\r?\n/g, '')).toContain(`http://localhost:${port}/api/v1/auth/verify-email?token=3D`);
         }
       } finally {
-        expect(await stop(run), `round ${round} exit code`).toBe(0);
+        const code = await stop(run);
+        expect(code, `round ${round} exit code; its output:\n${run.output()}`).toBe(0);
       }
     }
     // The second start reopened the same database: the migrations ran once and the data stayed on disk.

@@ -1,3 +1,4 @@
+export * from './close-deadline.ts';
 export * from './fastify-options.ts';
 export * from './instance.ts';
 export * from './ops-routes.ts';

@@ -1,6 +1,6 @@
 import { createClient, type ParleyClient } from '@parley/client';
 import { gatewayApp, loadGatewayConfig } from '@parley/gateway';
-import { createLogger, fastifyOptions, parseTrustProxy } from '@parley/kit';
+import { createLogger, fastifyOptions, limitCloseWait, parseTrustProxy } from '@parley/kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TestStack } from '../../src/testing.ts';
 
@@ -16,6 +16,7 @@ export const startGateway = async (stack: TestStack, env: NodeJS.ProcessEnv = {}
   const config = loadGatewayConfig({ ...stack.env, PORT: '0', ...env });
   const logger = createLogger({ service: 'gateway', level: stack.env.LOG_LEVEL ?? 'silent' });
   const app = Fastify(fastifyOptions(logger, { trustProxy: parseTrustProxy(config.TRUST_PROXY) }));
+  limitCloseWait(app);
   try {
     await app.register(gatewayApp, { config, shared: stack.shared });
     const url = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('[::1]', '127.0.0.1');
