@@ -4,14 +4,13 @@ import {
   createLogger,
   createMemoryHub,
   createRegistry,
-  fastifyOptions,
+  createServer,
   type Logger,
-  limitCloseWait,
   openSharedPglite,
   parseTrustProxy,
   type SharedInfra,
 } from '@parley/kit';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { serviceEntries } from './services.ts';
 
 export interface Stack {
@@ -74,7 +73,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     const i = serviceEntries.findIndex((e) => e.name === name);
     const entry = serviceEntries[i];
     if (!entry) throw new Error(`No service ${name} in the stack`);
-    const app = Fastify(fastifyOptions(logger(entry.name)));
+    const app = createServer(logger(entry.name));
     try {
       await app.register(entry.app, { config: configs[i] as never, shared });
       await app.ready();
@@ -92,11 +91,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
   try {
     for (const entry of serviceEntries) await startService(entry.name);
     const gatewayOptions = { trustProxy: parseTrustProxy(gatewayConfig.TRUST_PROXY) };
-    const newGateway = (): FastifyInstance => {
-      const app = Fastify(fastifyOptions(logger('gateway'), gatewayOptions));
-      limitCloseWait(app);
-      return app;
-    };
+    const newGateway = (): FastifyInstance => createServer(logger('gateway'), gatewayOptions);
     gateway = newGateway();
     await gateway.register(gatewayApp, { config: gatewayConfig, shared });
     const address = await gateway.listen({ port: gatewayConfig.PORT, host: gatewayConfig.HOST });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { compile } from '@fastify/proxy-addr';
-import type { FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from '../logger.ts';
+import { limitCloseWait } from './close-deadline.ts';
 
 export interface ServerLimits {
   /** Whole request must arrive within this (slow-client protection; Fastify's default is unlimited). */
@@ -62,3 +63,10 @@ export const fastifyOptions = (logger: Logger, limits: ServerLimits = {}): Fasti
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }) as FastifyServerOptions;
+
+/** A Fastify server as every process runs one: `fastifyOptions`, and a close that waits on no connection beyond the drain time. */
+export const createServer = (logger: Logger, limits: ServerLimits = {}): FastifyInstance => {
+  const app = Fastify(fastifyOptions(logger, limits));
+  limitCloseWait(app);
+  return app;
+};

@@ -1,9 +1,8 @@
 import closeWithGrace from 'close-with-grace';
-import Fastify, { type FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { ConfigError } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { limitCloseWait } from './close-deadline.ts';
-import { fastifyOptions, parseTrustProxy } from './fastify-options.ts';
+import { createServer, parseTrustProxy } from './fastify-options.ts';
 
 export interface ProcessConfig {
   PORT: number;
@@ -44,8 +43,7 @@ export async function runServer<C extends ProcessConfig>(opts: RunServerOptions<
   }
 
   const logger = createLogger({ service: opts.name, level: config.LOG_LEVEL });
-  const app = Fastify(fastifyOptions(logger, { trustProxy: parseTrustProxy(config.TRUST_PROXY) }));
-  limitCloseWait(app);
+  const app = createServer(logger, { trustProxy: parseTrustProxy(config.TRUST_PROXY) });
   try {
     await app.register(opts.app, { config });
     closeWithGrace({ delay: 15_000, logger }, async ({ err, signal }) => {

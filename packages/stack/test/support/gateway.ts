@@ -1,7 +1,7 @@
 import { createClient, type ParleyClient } from '@parley/client';
 import { gatewayApp, loadGatewayConfig } from '@parley/gateway';
-import { createLogger, fastifyOptions, limitCloseWait, parseTrustProxy } from '@parley/kit';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { createLogger, createServer, parseTrustProxy } from '@parley/kit';
+import type { FastifyInstance } from 'fastify';
 import type { TestStack } from '../../src/testing.ts';
 
 export interface ExtraGateway {
@@ -15,8 +15,7 @@ export interface ExtraGateway {
 export const startGateway = async (stack: TestStack, env: NodeJS.ProcessEnv = {}): Promise<ExtraGateway> => {
   const config = loadGatewayConfig({ ...stack.env, PORT: '0', ...env });
   const logger = createLogger({ service: 'gateway', level: stack.env.LOG_LEVEL ?? 'silent' });
-  const app = Fastify(fastifyOptions(logger, { trustProxy: parseTrustProxy(config.TRUST_PROXY) }));
-  limitCloseWait(app);
+  const app = createServer(logger, { trustProxy: parseTrustProxy(config.TRUST_PROXY) });
   try {
     await app.register(gatewayApp, { config, shared: stack.shared });
     const url = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('[::1]', '127.0.0.1');
