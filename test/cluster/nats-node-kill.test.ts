@@ -13,6 +13,7 @@ import type { NatsNode } from '@parley/stack/cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Account,
+  BUS_TIMEOUT_MS,
   chainText,
   connectionsAt,
   countBy,
@@ -34,11 +35,6 @@ import {
   waitFor,
 } from './support.ts';
 
-/**
- * The gateway's per-attempt deadline (BUS_TIMEOUT_MS, left at its default): a request whose message
- * or reply went down with the node gets no answer for this long; a read is then retried once.
- */
-const BUS_TIMEOUT_MS = 5_000;
 /** Load alone before the kill; with the node dead; after the node is back and current. */
 const LOAD_BEFORE_MS = 5_000;
 const DEAD_FOR_MS = 10_000;

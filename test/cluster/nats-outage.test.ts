@@ -13,6 +13,7 @@ import { createDatabase, type Database } from '@parley/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Account,
+  AT_ONCE_MS,
   chainText,
   connectionsAt,
   countBy,
@@ -34,13 +35,6 @@ import {
 
 /** The outage the issue asks for. */
 const OUTAGE_MS = 30_000;
-/**
- * The gateway's per-attempt deadline (BUS_TIMEOUT_MS, its default). A request sent before the stop
- * may wait this long for a reply that went down with NATS; one sent while NATS is down must be
- * refused long before it (the bus knows it is disconnected): "at once" means under half of it.
- */
-const BUS_TIMEOUT_MS = 5_000;
-const AT_ONCE_MS = BUS_TIMEOUT_MS / 2;
 /** Load alone before the burst; load once everything answers again. */
 const LOAD_BEFORE_MS = 5_000;
 const LOAD_AFTER_MS = 5_000;

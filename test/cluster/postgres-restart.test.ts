@@ -13,6 +13,8 @@ import { type PostgresServer, startPostgresServer } from '@parley/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Account,
+  AT_ONCE_MS,
+  BUS_TIMEOUT_MS,
   chainText,
   countBy,
   expectNothingLost,
@@ -36,12 +38,6 @@ import {
 const DOWN_MS = 6_000;
 /** The requirement: reads succeed again within this long of Postgres's return. */
 const RECOVERY_MS = 5_000;
-/**
- * The gateway's per-attempt deadline (BUS_TIMEOUT_MS, its default): a request that waited this long
- * hung on something. One sent while Postgres is down must be refused long before: under half of it.
- */
-const BUS_TIMEOUT_MS = 5_000;
-const AT_ONCE_MS = BUS_TIMEOUT_MS / 2;
 /** Load alone before the burst; load after Postgres is back (recovery, then steady state). */
 const LOAD_BEFORE_MS = 5_000;
 const LOAD_AFTER_MS = 10_000;

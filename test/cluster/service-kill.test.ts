@@ -13,6 +13,7 @@ import { eventStreamName } from '@parley/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Account,
+  BUS_TIMEOUT_MS,
   chainText,
   countBy,
   expectNothingLost,
@@ -31,11 +32,6 @@ import {
   waitFor,
 } from './support.ts';
 
-/**
- * The gateway's per-attempt deadline (BUS_TIMEOUT_MS, left at its default): a request in flight at
- * the killed copy gets no reply, waits this long, and a read's one retry then goes to the live copy.
- */
-const BUS_TIMEOUT_MS = 5_000;
 /** Writer lanes: one write in flight per lane, so a kill can cost at most this many unacknowledged writes. */
 const LANES = 2;
 /**

@@ -10,8 +10,17 @@ import { createTestDatabaseUrl, extractCode, type SmtpCapture, startSmtpCapture,
 import { type Cluster, type ClusterOptions, clusterNamespace, type NatsNode, startCluster } from '@parley/stack/cluster';
 import autocannon from 'autocannon';
 import { expect } from 'vitest';
+import { loadGatewayConfig } from '../../services/gateway/src/config.ts';
 
 export const MACHINE_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * The gateway's per-attempt bus deadline as the cluster runs it (its default, read from its config): a request
+ * whose reply went down with a process or a node waits this long, and a read is then retried once.
+ */
+export const BUS_TIMEOUT_MS = loadGatewayConfig({}).BUS_TIMEOUT_MS;
+/** Refused "at once" while something is down: long before the bus deadline, under half of it. */
+export const AT_ONCE_MS = BUS_TIMEOUT_MS / 2;
 
 export interface TestCluster extends Cluster {
   smtp: SmtpCapture;
