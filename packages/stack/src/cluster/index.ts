@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ServiceName, ServiceNames } from '@parley/contracts';
-import { freePort } from '@parley/kit/testing';
 import { type NatsCluster, startNatsCluster } from './nats-cluster.ts';
+import { listenPort } from './ports.ts';
 import { type ProcessHandle, type RunFrom, serviceProcess } from './process.ts';
 
 export { type NatsCluster, type NatsNode, natsServerBinary, startNatsCluster } from './nats-cluster.ts';
@@ -70,7 +70,7 @@ export const startCluster = async (options: ClusterOptions): Promise<Cluster> =>
     ...(options.natsPort ? { basePort: options.natsPort } : {}),
   });
   const gatewayPorts =
-    options.gatewayPorts ?? (await Promise.all(Array.from({ length: options.gateways ?? 2 }, () => freePort())));
+    options.gatewayPorts ?? (await Promise.all(Array.from({ length: options.gateways ?? 2 }, () => listenPort())));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NATS_URL: nats.url,
@@ -92,7 +92,7 @@ export const startCluster = async (options: ClusterOptions): Promise<Cluster> =>
     serviceProcess({
       id: `${service}-${index + 1}`,
       service,
-      port: port ?? (await freePort()),
+      port: port ?? (await listenPort()),
       env,
       from,
       ...(logs === 'files' ? { logFile: join(dir, 'logs', `${service}-${index + 1}.log`) } : {}),

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '@parley/kit/testing';
+import { listenPort } from './ports.ts';
 
 /** The nats-server binary: NATS_SERVER_BIN, else the Debian package's, else the one on PATH. */
 export const natsServerBinary = (): string => {
@@ -66,9 +66,9 @@ export const startNatsCluster = async (options: NatsClusterOptions): Promise<Nat
   const binary = natsServerBinary();
   const ports = await Promise.all(
     Array.from({ length: size }, async (_, i) => ({
-      client: options.basePort ? options.basePort + i : await freePort(),
-      route: await freePort(),
-      monitor: await freePort(),
+      client: options.basePort ? options.basePort + i : await listenPort(),
+      route: await listenPort(),
+      monitor: await listenPort(),
     })),
   );
   const routes = ports.map((p) => `nats://127.0.0.1:${p.route}`).join(',');
@@ -110,7 +110,11 @@ export const startNatsCluster = async (options: NatsClusterOptions): Promise<Nat
         child = proc;
         const failed = new Promise<never>((_, reject) => {
           proc.once('error', reject);
-          proc.once('exit', (code) => reject(new Error(`nats-server ${name} exited (${code}); see ${options.dir}/${name}.log`)));
+          proc.once('exit', (code) => {
+            const log = join(options.dir, `${name}.log`);
+            const tail = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
+            reject(new Error(`nats-server ${name} exited (${code}); ${log} ends:\n${tail}`));
+          });
         });
         failed.catch(() => {});
         // Serving clients = the monitor answers (it starts with the client listener).
